@@ -1,0 +1,120 @@
+/*
+ * guc.c — the algawf.* settings.  All of them live here so that README's GUC
+ * table has one place to be checked against.
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/uuid.h"
+
+#include "guc.h"
+
+char	   *algawf_tenant = NULL;
+char	   *algawf_user = NULL;
+char	   *algawf_database = NULL;
+int			algawf_workers = 2;
+
+int			algawf_expr_budget = 100000;
+int			algawf_expr_max_depth = 100;
+int			algawf_expr_max_result = 256 * 1024;
+int			algawf_expr_max_string = 1024 * 1024;
+int			algawf_function_set = FUNCSET_EXTENDED;
+
+static const struct config_enum_entry function_set_options[] = {
+	{"alga", FUNCSET_ALGA, false},
+	{"extended", FUNCSET_EXTENDED, false},
+	{NULL, 0, false}
+};
+
+/* An empty string means "not set"; anything else must be a UUID. */
+static bool
+check_uuid_or_empty(char **newval, void **extra, GucSource source)
+{
+	const char *s = *newval;
+	int			i;
+	int			hex = 0;
+
+	if (s == NULL || s[0] == '\0')
+		return true;
+	for (i = 0; s[i]; i++)
+	{
+		char		c = s[i];
+
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+			hex++;
+		else if (c != '-')
+			break;
+	}
+	if (s[i] == '\0' && hex == 32 && i == 36 &&
+		s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-')
+		return true;
+	GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+	GUC_check_errdetail("\"%s\" is not a UUID.", s);
+	GUC_check_errhint("Set it to the tenant's id, e.g. SET algawf.tenant = '00000000-0000-0000-0000-00000000000a', or to '' to clear it.");
+	return false;
+}
+
+void
+algawf_define_gucs(void)
+{
+	DefineCustomStringVariable("algawf.tenant",
+							   "Tenant whose rows this session sees and acts on.",
+							   "Honoured only when the current role is a member of the tenant "
+							   "(algawf.add_tenant_member) or holds algawf_service.",
+							   &algawf_tenant, "", PGC_USERSET, 0,
+							   check_uuid_or_empty, NULL, NULL);
+
+	DefineCustomStringVariable("algawf.user",
+							   "PSA user (psa.users.user_id) acting in this session.",
+							   "Used for permission checks (algawf.has_permission) and as the actor of manual runs.",
+							   &algawf_user, "", PGC_USERSET, 0,
+							   check_uuid_or_empty, NULL, NULL);
+
+	DefineCustomStringVariable("algawf.database",
+							   "Database the background workers connect to.",
+							   NULL,
+							   &algawf_database, "postgres", PGC_POSTMASTER, 0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.workers",
+							"Number of background executors started at server start.",
+							"0 disables background execution; runs then move only through "
+							"algawf.run(..., wait => true) and algawf.tick().",
+							&algawf_workers, 2, 0, 64, PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.expr_budget",
+							"Maximum evaluation steps (AST nodes visited) for one expression.",
+							NULL,
+							&algawf_expr_budget, 100000, 100, INT_MAX, PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.expr_max_depth",
+							"Maximum nesting depth of an expression, when parsed and when evaluated.",
+							NULL,
+							&algawf_expr_max_depth, 100, 8, 10000, PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.expr_max_result",
+							"Maximum size of an expression's result (and of the values it builds).",
+							NULL,
+							&algawf_expr_max_result, 256 * 1024, 1024, INT_MAX / 2, PGC_USERSET,
+							GUC_UNIT_BYTE, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.expr_max_string",
+							"Maximum length of a string built by an expression.",
+							NULL,
+							&algawf_expr_max_string, 1024 * 1024, 1024, INT_MAX / 2, PGC_USERSET,
+							GUC_UNIT_BYTE, NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("algawf.function_set",
+							 "Default expression function set for definitions that do not name one.",
+							 "'alga' is exactly Alga PSA's allowlist; 'extended' adds the documented JSONata functions.",
+							 &algawf_function_set, FUNCSET_EXTENDED, function_set_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("algawf");
+}

@@ -1,0 +1,26 @@
+/*
+ * guc.h — every algawf.* setting, defined in guc.c.
+ */
+#ifndef ALGAWF_GUC_H
+#define ALGAWF_GUC_H
+
+typedef enum AlgawfFunctionSet
+{
+	FUNCSET_ALGA,
+	FUNCSET_EXTENDED
+} AlgawfFunctionSet;
+
+extern char *algawf_tenant;
+extern char *algawf_user;
+extern char *algawf_database;
+extern int	algawf_workers;
+
+extern int	algawf_expr_budget;
+extern int	algawf_expr_max_depth;
+extern int	algawf_expr_max_result;
+extern int	algawf_expr_max_string;
+extern int	algawf_function_set;
+
+extern void algawf_define_gucs(void);
+
+#endif							/* ALGAWF_GUC_H */
