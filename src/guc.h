@@ -21,6 +21,15 @@ extern int	algawf_expr_max_result;
 extern int	algawf_expr_max_string;
 extern int	algawf_function_set;
 
+/* background execution, schedules, HTTP outbox (worker.md) */
+extern int	algawf_lease_duration;	/* seconds */
+extern int	algawf_retention;	/* seconds; 0 keeps history forever */
+extern int	algawf_http_max_inflight;
+extern char *algawf_http_allowed_hosts;
+extern int	algawf_http_timeout;	/* ms, total */
+extern int	algawf_http_connect_timeout;	/* ms */
+extern int	algawf_http_max_response;	/* bytes */
+
 extern void algawf_define_gucs(void);
 
 #endif							/* ALGAWF_GUC_H */
