@@ -31,12 +31,12 @@ include $(PGXS)
 
 algawf--$(EXTVERSION).sql: $(ALGAWF_PIECES) Makefile
 	( echo '-- algawf $(EXTVERSION): generated from src/sql/algawf/*.sql and actions/*.sql; edit those.'; \
-	  echo '\echo Use "CREATE EXTENSION algawf" to load this file. \quit'; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION algawf" to load this file. \quit'; \
 	  for f in $(ALGAWF_PIECES); do echo; echo "-- ---- $$f"; cat $$f; done ) > $@
 
 algawf_psa--$(PSAVERSION).sql: $(PSA_PIECES) Makefile
 	( echo '-- algawf_psa $(PSAVERSION): generated from src/sql/psa/*.sql; edit those.'; \
-	  echo '\echo Use "CREATE EXTENSION algawf_psa" to load this file. \quit'; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION algawf_psa" to load this file. \quit'; \
 	  for f in $(PSA_PIECES); do echo; echo "-- ---- $$f"; cat $$f; done ) > $@
 
 # Everything: pg_regress, pgTAP, isolation, end-to-end (own throwaway cluster).
