@@ -65,6 +65,7 @@ typedef struct JsReq
 	const char *key;
 	size_t		klen;
 	int			prop;			/* index into props, or -1 */
+	int			index;			/* position in "required" (for schema paths) */
 } JsReq;
 
 typedef struct JsEnumEntry
@@ -143,6 +144,8 @@ typedef struct JsRegexList
 struct JsSchema
 {
 	JsNode	   *root;
+	size_t		nnodes;
+	bool		branches;		/* has anyOf/oneOf/not: work can grow exponentially */
 	JsHooks		hooks;
 	JsRegexList *regexes;
 };
@@ -980,6 +983,7 @@ compile_required(Compiler *c, JsNode *n, const Jv *v, const PathSeg *path)
 		n->req[n->nreq].key = r->u.str.s;
 		n->req[n->nreq].klen = r->u.str.len;
 		n->req[n->nreq].prop = -1;
+		n->req[n->nreq].index = (int) i;
 		n->nreq++;
 	}
 }
@@ -1416,9 +1420,12 @@ compile_node(Compiler *c, const Jv *s, const PathSeg *path, int depth)
 	/* required properties: link to their schemas; refuse ones additionalProperties: false forbids */
 	for (i = 0; i < (size_t) n->nreq; i++)
 	{
+		PathSeg		rp = {path, "required", 8, 0};
+		PathSeg		ip = {&rp, NULL, 0, n->req[i].index};
+
 		n->req[i].prop = n->props ? find_prop(n, n->req[i].key, n->req[i].klen) : -1;
 		if (n->req[i].prop < 0 && n->additional && n->additional->always_false)
-			problem(c, path, "add the property under \"properties\", or drop it from \"required\"",
+			problem(c, &ip, "add the property under \"properties\", or drop it from \"required\"",
 					"required property %s is not allowed by \"additionalProperties\": false",
 					show_key(c->a, n->req[i].key, n->req[i].klen));
 	}
@@ -1586,6 +1593,10 @@ js_compile(JvArena *arena, const Jv *schema, const JsHooks *hooks,
 	}
 	if (c.nproblems == 0)
 		check_cycles(&c);
+	s->nnodes = c.nmap;
+	for (i = 0; i < c.nmap; i++)
+		if (c.map[i].node->nany || c.map[i].node->none || c.map[i].node->not)
+			s->branches = true;
 	if (c.oom)
 		goto oom;
 
@@ -1887,9 +1898,21 @@ js_format_uri(const char *s, size_t len)
 
 /* ---- validation ---------------------------------------------------------- */
 
+/*
+ * anyOf/oneOf/not nested in each other can make validation exponential in the
+ * schema's nesting; such schemas get a work budget proportional to schema
+ * size x value size, and running out is an error (the value is not accepted).
+ */
+typedef struct Budget
+{
+	uint64_t	left;
+	bool		exhausted;
+} Budget;
+
 typedef struct Vctx
 {
 	const JsSchema *s;
+	Budget	   *budget;			/* NULL = unlimited */
 	JvArena    *a;
 	bool		collect;		/* build messages (else count only) */
 	bool		stop;			/* stop at the first error */
@@ -2239,10 +2262,10 @@ validate_object(Vctx *v, const JsNode *n, const Jv *x, const PathSeg *p)
 		}
 	}
 	if (n->min_props >= 0 && x->u.obj.n < (uint64_t) n->min_props)
-		verror(v, p, "object has %zu properties, fewer than minProperties %lld",
+		verror(v, p, "number of properties %zu is less than minProperties %lld",
 			   x->u.obj.n, (long long) n->min_props);
 	if (n->max_props >= 0 && x->u.obj.n > (uint64_t) n->max_props)
-		verror(v, p, "object has %zu properties, more than maxProperties %lld",
+		verror(v, p, "number of properties %zu is greater than maxProperties %lld",
 			   x->u.obj.n, (long long) n->max_props);
 }
 
@@ -2253,13 +2276,13 @@ validate_array(Vctx *v, const JsNode *n, const Jv *x, const PathSeg *p)
 
 	if (n->min_items >= 0 && x->u.arr.n < (uint64_t) n->min_items)
 	{
-		verror(v, p, "array has %zu items, fewer than minItems %lld", x->u.arr.n, (long long) n->min_items);
+		verror(v, p, "array length %zu is less than minItems %lld", x->u.arr.n, (long long) n->min_items);
 		if (VDONE(v))
 			return;
 	}
 	if (n->max_items >= 0 && x->u.arr.n > (uint64_t) n->max_items)
 	{
-		verror(v, p, "array has %zu items, more than maxItems %lld", x->u.arr.n, (long long) n->max_items);
+		verror(v, p, "array length %zu is greater than maxItems %lld", x->u.arr.n, (long long) n->max_items);
 		if (VDONE(v))
 			return;
 	}
@@ -2292,10 +2315,10 @@ validate_string(Vctx *v, const JsNode *n, const Jv *x, const PathSeg *p)
 		size_t		chars = utf8_length(s, len);
 
 		if (n->min_len >= 0 && chars < (uint64_t) n->min_len)
-			verror(v, p, "string is %zu characters long, shorter than minLength %lld",
+			verror(v, p, "string length %zu is less than minLength %lld",
 				   chars, (long long) n->min_len);
 		if (n->max_len >= 0 && chars > (uint64_t) n->max_len)
-			verror(v, p, "string is %zu characters long, longer than maxLength %lld",
+			verror(v, p, "string length %zu is greater than maxLength %lld",
 				   chars, (long long) n->max_len);
 		if (VDONE(v))
 			return;
@@ -2392,6 +2415,16 @@ validate(Vctx *v, const JsNode *n, const Jv *x, const PathSeg *p)
 	{
 		verror(v, p, "no value is allowed here (schema false)");
 		return;
+	}
+	if (v->budget)
+	{
+		if (v->budget->left == 0)
+		{
+			v->budget->exhausted = true;
+			v->nerr++;
+			return;
+		}
+		v->budget->left--;
 	}
 	if (v->s->hooks.check)
 		v->s->hooks.check(v->s->hooks.ctx);
@@ -2506,18 +2539,48 @@ out:
 	v->depth--;
 }
 
+/* number of values in v (v itself, array items, object members, recursively) */
+static uint64_t
+count_values(const Jv *v)
+{
+	uint64_t	n = 1;
+	size_t		i;
+
+	if (v->type == JV_ARRAY)
+		for (i = 0; i < v->u.arr.n; i++)
+			n += v->u.arr.items[i]->type >= JV_ARRAY ? count_values(v->u.arr.items[i]) : 1;
+	else if (v->type == JV_OBJECT)
+		for (i = 0; i < v->u.obj.n; i++)
+			n += v->u.obj.pairs[i].val->type >= JV_ARRAY ? count_values(v->u.obj.pairs[i].val) : 1;
+	return n;
+}
+
 int
 js_validate(const JsSchema *s, const Jv *value, JvArena *scratch,
 			bool stop_at_first, JsError **errors)
 {
 	Vctx		v;
+	Budget		budget;
 
 	memset(&v, 0, sizeof(v));
 	v.s = s;
 	v.a = scratch;
 	v.collect = errors != NULL;
 	v.stop = stop_at_first;
+	if (s->branches)
+	{
+		uint64_t	size = count_values(value);
+
+		budget.left = 1000000 + 4 * (uint64_t) s->nnodes * size;
+		budget.exhausted = false;
+		v.budget = &budget;
+	}
 	validate(&v, s->root, value, NULL);
+	if (v.budget && budget.exhausted)
+	{
+		v.budget = NULL;
+		verror(&v, NULL, "validation gave up: the schema's anyOf/oneOf/not alternatives need too much work for this value");
+	}
 	if (errors)
 		*errors = v.head;
 	return v.nerr;
