@@ -1916,6 +1916,7 @@ typedef struct Vctx
 	JvArena    *a;
 	bool		collect;		/* build messages (else count only) */
 	bool		stop;			/* stop at the first error */
+	bool		brief;			/* inside first_error: no nested alternatives detail */
 	int			nerr;
 	int			depth;
 	JsError    *head;
@@ -1934,8 +1935,8 @@ verror(Vctx *v, const PathSeg *p, const char *fmt,...)
 	JsError    *e;
 
 	v->nerr++;
-	if (!v->collect)
-		return;
+	if (!v->collect || (v->budget && v->budget->exhausted))
+		return;					/* out of budget: only the final "gave up" is reported */
 	e = jv_alloc(v->a, sizeof(JsError));
 	if (e == NULL)
 		return;
@@ -1978,6 +1979,7 @@ first_error(Vctx *v, const JsNode *n, const Jv *x, const PathSeg *p)
 
 	sub.collect = true;
 	sub.stop = true;
+	sub.brief = true;
 	sub.nerr = 0;
 	sub.head = sub.tail = NULL;
 	validate(&sub, n, x, p);
@@ -1994,9 +1996,14 @@ report_no_branch(Vctx *v, JsNode **list, int count, const char *kw, const Jv *x,
 	JvBuf		b;
 	int			i;
 
-	if (!v->collect)
+	if (!v->collect || (v->budget && v->budget->exhausted))
 	{
 		v->nerr++;
+		return;
+	}
+	if (v->brief)
+	{
+		verror(v, p, "value matches none of the %d schemas in \"%s\"", count, kw);
 		return;
 	}
 	jv_buf_init(&b, v->a);
@@ -2130,6 +2137,15 @@ cmp_uniq(const void *x, const void *y)
 	return a->index < b->index ? -1 : a->index > b->index ? 1 : 0;
 }
 
+static int
+cmp_uniq_index(const void *x, const void *y)
+{
+	const UniqEntry *a = x;
+	const UniqEntry *b = y;
+
+	return a->index < b->index ? -1 : a->index > b->index ? 1 : 0;
+}
+
 static void
 check_unique(Vctx *v, const Jv *x, const PathSeg *p)
 {
@@ -2156,7 +2172,9 @@ check_unique(Vctx *v, const Jv *x, const PathSeg *p)
 	}
 	{
 		UniqEntry  *e = jv_alloc(v->a, n * sizeof(UniqEntry));
-		size_t		reported = 0;
+		UniqEntry  *dups;
+		size_t		ndups = 0;
+		size_t		group = 0;
 
 		if (e == NULL)
 		{
@@ -2169,21 +2187,39 @@ check_unique(Vctx *v, const Jv *x, const PathSeg *p)
 			e[i].index = i;
 		}
 		qsort(e, n, sizeof(UniqEntry), cmp_uniq);
+		/* dups[k] = (index of the first occurrence, index of the duplicate), reusing hash */
+		dups = jv_alloc(v->a, n * sizeof(UniqEntry));
+		if (dups == NULL)
+		{
+			verror(v, p, "out of memory checking uniqueItems");
+			return;
+		}
 		for (i = 1; i < n; i++)
 		{
-			/* compare with earlier entries of the same hash */
-			for (j = i; j-- > 0 && e[j].hash == e[i].hash;)
+			if (e[i].hash != e[group].hash)
 			{
+				group = i;
+				continue;
+			}
+			/* the earliest equal item of the same hash group (sorted by index) */
+			for (j = group; j < i; j++)
 				if (jv_equal(x->u.arr.items[e[i].index], x->u.arr.items[e[j].index]))
 				{
-					PathSeg		ip = {p, NULL, 0, e[i].index};
-
-					verror(v, &ip, "duplicate of item %zu (uniqueItems)", e[j].index);
-					reported++;
+					dups[ndups].hash = e[j].index;
+					dups[ndups].index = e[i].index;
+					ndups++;
 					break;
 				}
-			}
-			if (VDONE(v) || reported >= 100)
+			if (ndups > 0 && !v->collect)
+				break;
+		}
+		qsort(dups, ndups, sizeof(UniqEntry), cmp_uniq_index);
+		for (i = 0; i < ndups && i < 100; i++)
+		{
+			PathSeg		ip = {p, NULL, 0, dups[i].index};
+
+			verror(v, &ip, "duplicate of item %zu (uniqueItems)", (size_t) dups[i].hash);
+			if (VDONE(v))
 				return;
 		}
 	}

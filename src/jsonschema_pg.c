@@ -178,8 +178,9 @@ report_bad_schema(MemoryContext cxt, JsError *problems, int nproblems)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid JSON schema: %s", msg),
 			 nproblems > 1 ?
-			 errdetail("At schema path \"%s\" (and %d more problems; algawf.check_schema() lists them all).",
-					   path, nproblems - 1) :
+			 errdetail_plural("At schema path \"%s\" (and %d more problem; algawf.check_schema() lists them all).",
+							  "At schema path \"%s\" (and %d more problems; algawf.check_schema() lists them all).",
+							  nproblems - 1, path, nproblems - 1) :
 			 errdetail("At schema path \"%s\".", path),
 			 hint ? errhint("%s", hint) : 0));
 }
