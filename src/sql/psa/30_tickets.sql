@@ -40,7 +40,7 @@ CREATE TABLE psa.statuses (
     FOREIGN KEY (tenant, board_id) REFERENCES psa.boards (tenant, board_id) ON DELETE CASCADE,
     FOREIGN KEY (tenant, created_by) REFERENCES psa.users (tenant, user_id),
     CHECK (status_type IN ('ticket', 'interaction', 'project', 'project_task')),
-    CHECK (board_id IS NULL OR status_type = 'ticket'),
+    CONSTRAINT statuses_board_only_for_tickets CHECK (board_id IS NULL OR status_type = 'ticket'),
     CHECK (name <> ''),
     CHECK (color IS NULL OR color ~ '^#[0-9A-Fa-f]{6}$')
 );
@@ -91,7 +91,7 @@ CREATE TABLE psa.categories (
     FOREIGN KEY (tenant, board_id) REFERENCES psa.boards (tenant, board_id) ON DELETE CASCADE,
     FOREIGN KEY (tenant, created_by) REFERENCES psa.users (tenant, user_id),
     CHECK (category_name <> ''),
-    CHECK (parent_category IS DISTINCT FROM category_id)
+    CONSTRAINT categories_not_own_parent CHECK (parent_category IS DISTINCT FROM category_id)
 );
 CREATE INDEX categories_board_idx ON psa.categories (tenant, board_id);
 CREATE INDEX categories_parent_idx ON psa.categories (tenant, parent_category);
@@ -146,7 +146,7 @@ CREATE TABLE psa.tickets (
     FOREIGN KEY (tenant, closed_by) REFERENCES psa.users (tenant, user_id),
     CHECK (title <> ''),
     CHECK (jsonb_typeof(attributes) = 'object'),
-    CHECK (closed_at IS NULL OR is_closed)
+    CONSTRAINT tickets_closed_at_only_when_closed CHECK (closed_at IS NULL OR is_closed)
 );
 CREATE INDEX tickets_client_idx ON psa.tickets (tenant, client_id);
 CREATE INDEX tickets_contact_idx ON psa.tickets (tenant, contact_name_id);
@@ -246,7 +246,7 @@ BEGIN
         RETURN NULL;
     END IF;
     IF s.status_type <> expected_type THEN
-        RAISE EXCEPTION 'status "%" is a % status, not a % status', s.name, s.status_type, expected_type
+        RAISE EXCEPTION 'status "%" has status_type %, not %', s.name, s.status_type, expected_type
             USING ERRCODE = 'check_violation',
                   DETAIL = format('status_id %s', status),
                   HINT = format('Use a status with status_type = %L.', expected_type);

@@ -40,7 +40,7 @@ CREATE TABLE psa.documents (
     FOREIGN KEY (tenant, created_by) REFERENCES psa.users (tenant, user_id),
     FOREIGN KEY (tenant, edited_by) REFERENCES psa.users (tenant, user_id),
     CHECK (document_type IN ('note', 'file')),
-    CHECK (document_type <> 'file' OR file_id IS NOT NULL)
+    CONSTRAINT documents_file_has_file_id CHECK (document_type <> 'file' OR file_id IS NOT NULL)
 );
 COMMENT ON TABLE psa.documents IS 'Documents: notes (text or block content) and file attachments (document_type file, with an external file). Linked to tickets, contacts, ... through psa.document_associations.';
 COMMENT ON COLUMN psa.documents.document_name IS 'Title or file name.';
@@ -87,8 +87,8 @@ CREATE TABLE psa.entity_links (
     UNIQUE (tenant, source_type, source_id, link_type, target_type, target_id),
     FOREIGN KEY (tenant, created_by) REFERENCES psa.users (tenant, user_id),
     CHECK (link_type IN ('related', 'parent', 'child', 'duplicate', 'blocks', 'blocked_by', 'caused_by')),
-    CHECK (source_type ~ '^[a-z][a-z_]*$' AND target_type ~ '^[a-z][a-z_]*$'),
-    CHECK ((source_type, source_id) IS DISTINCT FROM (target_type, target_id))
+    CONSTRAINT entity_links_type_names CHECK (source_type ~ '^[a-z][a-z_]*$' AND target_type ~ '^[a-z][a-z_]*$'),
+    CONSTRAINT entity_links_not_to_itself CHECK ((source_type, source_id) IS DISTINCT FROM (target_type, target_id))
 );
 CREATE INDEX entity_links_target_idx ON psa.entity_links (tenant, target_type, target_id);
 COMMENT ON TABLE psa.entity_links IS 'Typed links between two entities (ticket related to ticket, ticket caused by asset alert, ...).';

@@ -55,8 +55,8 @@ CREATE TABLE psa.interactions (
     FOREIGN KEY (tenant, status_id) REFERENCES psa.statuses (tenant, status_id),
     CHECK (title <> ''),
     CHECK (duration IS NULL OR duration >= 0),
-    CHECK (end_time IS NULL OR start_time IS NULL OR end_time >= start_time),
-    CHECK (contact_name_id IS NOT NULL OR client_id IS NOT NULL OR ticket_id IS NOT NULL)
+    CONSTRAINT interactions_end_after_start CHECK (end_time IS NULL OR start_time IS NULL OR end_time >= start_time),
+    CONSTRAINT interactions_about_something CHECK (contact_name_id IS NOT NULL OR client_id IS NOT NULL OR ticket_id IS NOT NULL)
 );
 CREATE INDEX interactions_contact_idx ON psa.interactions (tenant, contact_name_id, interaction_date);
 CREATE INDEX interactions_client_idx ON psa.interactions (tenant, client_id, interaction_date);

@@ -19,11 +19,11 @@ CREATE TABLE psa.schedule_entries (
     updated_at          timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant, entry_id),
     FOREIGN KEY (tenant, created_by) REFERENCES psa.users (tenant, user_id),
-    CHECK (scheduled_end > scheduled_start),
+    CONSTRAINT schedule_entries_end_after_start CHECK (scheduled_end > scheduled_start),
     CHECK (status IN ('scheduled', 'confirmed', 'in_progress', 'completed', 'cancelled')),
     CHECK (work_item_type IN ('ticket', 'project_task', 'interaction', 'appointment_request', 'ad_hoc')),
-    CHECK ((work_item_type = 'ad_hoc') = (work_item_id IS NULL)),
-    CHECK (NOT is_recurring OR recurrence_pattern IS NOT NULL)
+    CONSTRAINT schedule_entries_work_item CHECK ((work_item_type = 'ad_hoc') = (work_item_id IS NULL)),
+    CONSTRAINT schedule_entries_recurrence_pattern CHECK (NOT is_recurring OR recurrence_pattern IS NOT NULL)
 );
 CREATE INDEX schedule_entries_start_idx ON psa.schedule_entries (tenant, scheduled_start, scheduled_end);
 CREATE INDEX schedule_entries_work_item_idx ON psa.schedule_entries (tenant, work_item_type, work_item_id);
@@ -70,7 +70,7 @@ CREATE TABLE psa.schedule_conflicts (
     FOREIGN KEY (tenant, entry_id_1) REFERENCES psa.schedule_entries (tenant, entry_id) ON DELETE CASCADE,
     FOREIGN KEY (tenant, entry_id_2) REFERENCES psa.schedule_entries (tenant, entry_id) ON DELETE CASCADE,
     FOREIGN KEY (tenant, user_id) REFERENCES psa.users (tenant, user_id) ON DELETE CASCADE,
-    CHECK (entry_id_1 <> entry_id_2),
+    CONSTRAINT schedule_conflicts_two_entries CHECK (entry_id_1 <> entry_id_2),
     CHECK (conflict_type IN ('overlap', 'buffer', 'resource'))
 );
 CREATE INDEX schedule_conflicts_open_idx ON psa.schedule_conflicts (tenant, user_id) WHERE NOT resolved;

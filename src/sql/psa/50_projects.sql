@@ -24,7 +24,7 @@ CREATE TABLE psa.projects (
     FOREIGN KEY (tenant, assigned_to) REFERENCES psa.users (tenant, user_id),
     FOREIGN KEY (tenant, status_id) REFERENCES psa.statuses (tenant, status_id),
     CHECK (project_name <> ''),
-    CHECK (end_date IS NULL OR start_date IS NULL OR end_date >= start_date),
+    CONSTRAINT projects_end_after_start CHECK (end_date IS NULL OR start_date IS NULL OR end_date >= start_date),
     CHECK (budgeted_hours IS NULL OR budgeted_hours >= 0)
 );
 CREATE INDEX projects_client_idx ON psa.projects (tenant, client_id);
@@ -53,7 +53,7 @@ CREATE TABLE psa.project_phases (
     FOREIGN KEY (tenant, project_id) REFERENCES psa.projects (tenant, project_id) ON DELETE CASCADE,
     CHECK (phase_name <> ''),
     CHECK (status IN ('planned', 'active', 'on_hold', 'completed', 'cancelled')),
-    CHECK (end_date IS NULL OR start_date IS NULL OR end_date >= start_date)
+    CONSTRAINT project_phases_end_after_start CHECK (end_date IS NULL OR start_date IS NULL OR end_date >= start_date)
 );
 CREATE INDEX project_phases_project_idx ON psa.project_phases (tenant, project_id, order_number);
 COMMENT ON TABLE psa.project_phases IS 'Phases of a project, in order_number order.';

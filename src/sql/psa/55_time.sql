@@ -30,7 +30,7 @@ CREATE TABLE psa.time_periods (
     created_at          timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant, period_id),
     UNIQUE (tenant, start_date),
-    CHECK (end_date > start_date)
+    CONSTRAINT time_periods_end_after_start CHECK (end_date > start_date)
 );
 COMMENT ON TABLE psa.time_periods IS 'Time sheet periods [start_date, end_date).';
 
@@ -51,7 +51,7 @@ CREATE TABLE psa.time_sheets (
     FOREIGN KEY (tenant, user_id) REFERENCES psa.users (tenant, user_id),
     FOREIGN KEY (tenant, approved_by) REFERENCES psa.users (tenant, user_id),
     CHECK (approval_status IN ('DRAFT', 'SUBMITTED', 'APPROVED', 'CHANGES_REQUESTED')),
-    CHECK (approval_status <> 'APPROVED' OR approved_by IS NOT NULL)
+    CONSTRAINT time_sheets_approved_has_approver CHECK (approval_status <> 'APPROVED' OR approved_by IS NOT NULL)
 );
 CREATE INDEX time_sheets_status_idx ON psa.time_sheets (tenant, approval_status);
 COMMENT ON TABLE psa.time_sheets IS 'A user''s time sheet for a period, with its approval state. The key column is id, as in Alga.';
@@ -79,8 +79,8 @@ CREATE TABLE psa.time_entries (
     FOREIGN KEY (tenant, user_id) REFERENCES psa.users (tenant, user_id),
     FOREIGN KEY (tenant, service_id) REFERENCES psa.service_catalog (tenant, service_id),
     FOREIGN KEY (tenant, time_sheet_id) REFERENCES psa.time_sheets (tenant, id),
-    CHECK (end_time >= start_time),
-    CHECK (billable_duration >= 0
+    CONSTRAINT time_entries_end_after_start CHECK (end_time >= start_time),
+    CONSTRAINT time_entries_billable_within_elapsed CHECK (billable_duration >= 0
            AND billable_duration <= ceil(extract(epoch FROM end_time - start_time) / 60)),
     CHECK (work_item_type IN ('ticket', 'project_task', 'interaction', 'ad_hoc', 'non_billable_category')),
     CHECK (approval_status IN ('DRAFT', 'SUBMITTED', 'APPROVED', 'CHANGES_REQUESTED'))

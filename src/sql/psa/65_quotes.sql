@@ -33,8 +33,8 @@ CREATE TABLE psa.quotes (
     CHECK (status IN ('draft', 'pending_approval', 'approved', 'sent', 'accepted', 'rejected',
                       'expired', 'converted', 'cancelled')),
     CHECK (currency_code ~ '^[A-Z]{3}$'),
-    CHECK (valid_until IS NULL OR valid_until >= quote_date),
-    CHECK (subtotal >= 0 AND tax >= 0 AND total_amount >= 0)
+    CONSTRAINT quotes_valid_until_after_date CHECK (valid_until IS NULL OR valid_until >= quote_date),
+    CONSTRAINT quotes_amounts_not_negative CHECK (subtotal >= 0 AND tax >= 0 AND total_amount >= 0)
 );
 CREATE INDEX quotes_client_idx ON psa.quotes (tenant, client_id);
 CREATE INDEX quotes_status_idx ON psa.quotes (tenant, status);
@@ -60,7 +60,7 @@ CREATE TABLE psa.quote_items (
     FOREIGN KEY (tenant, quote_id) REFERENCES psa.quotes (tenant, quote_id) ON DELETE CASCADE,
     FOREIGN KEY (tenant, service_id) REFERENCES psa.service_catalog (tenant, service_id),
     CHECK (quantity > 0),
-    CHECK (unit_price >= 0 AND total_price >= 0)
+    CONSTRAINT quote_items_prices_not_negative CHECK (unit_price >= 0 AND total_price >= 0)
 );
 CREATE INDEX quote_items_quote_idx ON psa.quote_items (tenant, quote_id, display_order);
 COMMENT ON TABLE psa.quote_items IS 'Lines of a quote (amounts in cents).';

@@ -20,7 +20,7 @@ CREATE TABLE psa.internal_notifications (
     PRIMARY KEY (tenant, internal_notification_id),
     FOREIGN KEY (tenant, user_id) REFERENCES psa.users (tenant, user_id) ON DELETE CASCADE,
     CHECK (type IN ('info', 'success', 'warning', 'error')),
-    CHECK (is_read OR read_at IS NULL),
+    CONSTRAINT internal_notifications_read_at_only_when_read CHECK (is_read OR read_at IS NULL),
     CHECK (title <> '')
 );
 CREATE INDEX internal_notifications_unread_idx ON psa.internal_notifications (tenant, user_id, created_at)

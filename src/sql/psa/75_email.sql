@@ -46,7 +46,7 @@ CREATE TABLE psa.tenant_email_domains (
     created_at              timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant, domain),
     CHECK (domain = lower(domain) AND domain ~ '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$'),
-    CHECK (verified OR verified_at IS NULL)
+    CONSTRAINT tenant_email_domains_verified_at_only_when_verified CHECK (verified OR verified_at IS NULL)
 );
 COMMENT ON TABLE psa.tenant_email_domains IS 'Domains a tenant sends mail from (and recognises as its own in inbound mail).';
 COMMENT ON COLUMN psa.tenant_email_domains.domain IS 'Lower-case domain name.';

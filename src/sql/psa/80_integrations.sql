@@ -52,7 +52,7 @@ CREATE TABLE psa.assets (
     CHECK (asset_type IN ('workstation', 'server', 'network_device', 'mobile_device', 'printer', 'unknown')),
     CHECK (status IN ('active', 'inactive', 'maintenance', 'retired')),
     CHECK (rmm_provider IS NULL OR rmm_provider IN ('ninjaone', 'tacticalrmm', 'levelio', 'huntress')),
-    CHECK ((rmm_provider IS NULL) = (rmm_device_id IS NULL)),
+    CONSTRAINT assets_rmm_provider_and_device CHECK ((rmm_provider IS NULL) = (rmm_device_id IS NULL)),
     CHECK (agent_status IS NULL OR agent_status IN ('online', 'offline', 'unknown')),
     CHECK (name <> '')
 );
@@ -78,7 +78,7 @@ CREATE TABLE psa.teams_integrations (
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant),
-    CHECK (NOT is_active OR (app_id IS NOT NULL AND tenant_id_ms IS NOT NULL)),
+    CONSTRAINT teams_integrations_active_needs_app CHECK (NOT is_active OR (app_id IS NOT NULL AND tenant_id_ms IS NOT NULL)),
     CHECK (jsonb_typeof(settings) = 'object')
 );
 COMMENT ON TABLE psa.teams_integrations IS 'A tenant''s Microsoft Teams bot connection (one per tenant). Inactive: the Teams actions are unavailable.';

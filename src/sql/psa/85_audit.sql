@@ -11,7 +11,7 @@ CREATE TABLE psa.audit_logs (
     details             jsonb NOT NULL DEFAULT '{}',
     "timestamp"         timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant, audit_id),
-    CHECK (operation <> '' AND table_name <> '')
+    CONSTRAINT audit_logs_names_not_empty CHECK (operation <> '' AND table_name <> '')
 );
 CREATE INDEX audit_logs_record_idx ON psa.audit_logs (tenant, table_name, record_id);
 CREATE INDEX audit_logs_time_idx ON psa.audit_logs (tenant, "timestamp");
