@@ -123,7 +123,8 @@ SELECT u.username, psa.user_has_permission(u.user_id, 'ticket', 'read') AS ticke
 SELECT psa.user_has_permission('0000000a-0001-0000-0000-000000000003', 'nosuch', 'read');
 -- a user of tenant B is not found while tenant A is current
 SELECT psa.user_has_permission('0000000b-0001-0000-0000-000000000001', 'ticket', 'read');
-UPDATE psa.users SET is_inactive = true WHERE user_id = '0000000a-0001-0000-0000-000000000004';
+UPDATE psa.users SET is_inactive = true WHERE user_id = '0000000a-0001-0000-0000-000000000004'
+RETURNING username, updated_at > created_at AS updated_at_touched;
 SELECT psa.user_has_permission('0000000a-0001-0000-0000-000000000004', 'ticket', 'read') AS inactive_user;
 UPDATE psa.users SET is_inactive = false WHERE user_id = '0000000a-0001-0000-0000-000000000004';
 SELECT * FROM psa.user_permissions('0000000a-0001-0000-0000-000000000003') WHERE resource IN ('ticket', 'email');
@@ -237,3 +238,10 @@ RESET algawf.tenant;
 SELECT algawf.remove_tenant_member('00000000-0000-0000-0000-00000000000a', 'regress_psa_reader');
 DROP ROLE regress_psa_reader;
 DROP ROLE regress_psa_service;
+
+-- leave the database as found: later files create the extensions themselves
+SET client_min_messages = warning;
+DROP EXTENSION algawf CASCADE;
+DROP EXTENSION algawf_psa CASCADE;
+DROP EXTENSION IF EXISTS pgcrypto;
+RESET client_min_messages;

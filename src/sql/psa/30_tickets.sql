@@ -231,7 +231,7 @@ COMMENT ON COLUMN psa.comments.metadata IS 'Origin details (e-mail message id, .
 
 -- Status rows must be of the right type for the item that uses them.  Returns the
 -- status's is_closed, or NULL when the status does not exist (the FK reports that).
-CREATE FUNCTION psa.status_is_closed(for_tenant uuid, status uuid, expected_type text) RETURNS boolean
+CREATE FUNCTION psa._status_is_closed(for_tenant uuid, status uuid, expected_type text) RETURNS boolean
     LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -254,7 +254,7 @@ BEGIN
     RETURN s.is_closed;
 END
 $$;
-COMMENT ON FUNCTION psa.status_is_closed(uuid, uuid, text) IS
+COMMENT ON FUNCTION psa._status_is_closed(uuid, uuid, text) IS
     'Checks that a status has the expected status_type (raises check_violation otherwise) and returns its is_closed (NULL if it does not exist).';
 
 CREATE FUNCTION psa.tickets_before_write() RETURNS trigger
@@ -267,7 +267,7 @@ BEGIN
         NEW.ticket_number := psa.next_number(NEW.tenant, 'TICKET');
     END IF;
     IF TG_OP = 'INSERT' OR NEW.status_id IS DISTINCT FROM OLD.status_id THEN
-        closed := coalesce(psa.status_is_closed(NEW.tenant, NEW.status_id, 'ticket'), NEW.is_closed);
+        closed := coalesce(psa._status_is_closed(NEW.tenant, NEW.status_id, 'ticket'), NEW.is_closed);
         NEW.is_closed := closed;
         IF closed THEN
             NEW.closed_at := coalesce(NEW.closed_at, now());

@@ -74,7 +74,10 @@ COMMENT ON COLUMN psa.interactions.interaction_date IS 'When it happened.';
 COMMENT ON COLUMN psa.interactions.duration IS 'Duration in minutes.';
 COMMENT ON COLUMN psa.interactions.status_id IS 'A status of status_type interaction.';
 
-CREATE FUNCTION psa.interactions_before_write() RETURNS trigger
+-- The type must be a system type or one of the tenant's: checked after the row is
+-- written (a constraint trigger), so that row-level security refuses a row of another
+-- tenant before this check looks for that tenant's types.
+CREATE FUNCTION psa.interactions_type_ref() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -85,7 +88,19 @@ BEGIN
             USING ERRCODE = 'foreign_key_violation',
                   HINT = 'Use a type_id of psa.system_interaction_types or of the tenant''s psa.interaction_types.';
     END IF;
-    PERFORM psa.status_is_closed(NEW.tenant, NEW.status_id, 'interaction');
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION psa.interactions_type_ref() IS
+    'Constraint trigger on psa.interactions: type_id must be a system interaction type or one of the tenant''s interaction types.';
+CREATE CONSTRAINT TRIGGER interactions_type_ref AFTER INSERT OR UPDATE OF tenant, type_id ON psa.interactions
+    FOR EACH ROW EXECUTE FUNCTION psa.interactions_type_ref();
+
+CREATE FUNCTION psa.interactions_before_write() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM psa._status_is_closed(NEW.tenant, NEW.status_id, 'interaction');
     IF NEW.duration IS NULL AND NEW.start_time IS NOT NULL AND NEW.end_time IS NOT NULL THEN
         NEW.duration := (extract(epoch FROM NEW.end_time - NEW.start_time) / 60)::integer;
     END IF;
@@ -96,6 +111,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION psa.interactions_before_write() IS
-    'BEFORE INSERT OR UPDATE on psa.interactions: checks the type and status, derives duration from start/end, touches updated_at.';
+    'BEFORE INSERT OR UPDATE on psa.interactions: checks the status type, derives duration from start/end, touches updated_at.';
 CREATE TRIGGER interactions_before_write BEFORE INSERT OR UPDATE ON psa.interactions
     FOR EACH ROW EXECUTE FUNCTION psa.interactions_before_write();

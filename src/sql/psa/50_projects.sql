@@ -102,9 +102,9 @@ BEGIN
         IF NEW.project_number IS NULL THEN
             NEW.project_number := psa.next_number(NEW.tenant, 'PROJECT');
         END IF;
-        PERFORM psa.status_is_closed(NEW.tenant, NEW.status_id, 'project');
+        PERFORM psa._status_is_closed(NEW.tenant, NEW.status_id, 'project');
     ELSE
-        PERFORM psa.status_is_closed(NEW.tenant, NEW.status_id, 'project_task');
+        PERFORM psa._status_is_closed(NEW.tenant, NEW.status_id, 'project_task');
     END IF;
     IF TG_OP = 'UPDATE' THEN
         NEW.updated_at := now();

@@ -41,6 +41,12 @@ BEGIN
         EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO algawf_service, algawf_admin', t.rel);
         EXECUTE format('GRANT SELECT ON %s TO algawf_operator, algawf_approver', t.rel);
         PERFORM pg_catalog.pg_extension_config_dump(t.rel, '');
+        -- updated_at kept current on every table that has one and no own trigger for it
+        IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = t.oid AND attname = 'updated_at' AND NOT attisdropped)
+           AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = t.oid AND tgname LIKE '%before_write') THEN
+            EXECUTE format('CREATE TRIGGER touch_updated_at BEFORE UPDATE ON %s'
+                           ' FOR EACH ROW EXECUTE FUNCTION psa.touch_updated_at()', t.rel);
+        END IF;
         IF t.relname <> 'tenants' THEN
             EXECUTE format('COMMENT ON COLUMN %s.tenant IS %L', t.rel,
                            'The tenant (psa.tenants) owning the row: first column of every key; row-level security keys on it.');
