@@ -23,6 +23,10 @@ int			algawf_expr_max_result = 256 * 1024;
 int			algawf_expr_max_string = 1024 * 1024;
 int			algawf_function_set = FUNCSET_EXTENDED;
 
+int			algawf_run_max_duration = 86400;
+int			algawf_segment_max_steps = 10000;
+int			algawf_max_call_depth = 8;
+
 static const struct config_enum_entry function_set_options[] = {
 	{"alga", FUNCSET_ALGA, false},
 	{"extended", FUNCSET_EXTENDED, false},
@@ -115,6 +119,24 @@ algawf_define_gucs(void)
 							 "'alga' is exactly Alga PSA's allowlist; 'extended' adds the documented JSONata functions.",
 							 &algawf_function_set, FUNCSET_EXTENDED, function_set_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.run_max_duration",
+							"Maximum duration of a run, from its start; past it the run fails with TimeoutError.",
+							"A workflow's run_max_duration overrides it. 0 disables the limit.",
+							&algawf_run_max_duration, 86400, 0, INT_MAX, PGC_USERSET,
+							GUC_UNIT_S, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.segment_max_steps",
+							"Steps a worker executes in one run segment before it yields the run back to the queue.",
+							"Inline execution (algawf.run(..., wait => true)) is not limited.",
+							&algawf_segment_max_steps, 10000, 1, INT_MAX, PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.max_call_depth",
+							"Maximum nesting of control.callWorkflow child runs.",
+							NULL,
+							&algawf_max_call_depth, 8, 1, 100, PGC_USERSET, 0,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("algawf");
 }

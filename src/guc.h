@@ -21,6 +21,10 @@ extern int	algawf_expr_max_result;
 extern int	algawf_expr_max_string;
 extern int	algawf_function_set;
 
+extern int	algawf_run_max_duration;
+extern int	algawf_segment_max_steps;
+extern int	algawf_max_call_depth;
+
 extern void algawf_define_gucs(void);
 
 #endif							/* ALGAWF_GUC_H */
