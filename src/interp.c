@@ -68,6 +68,7 @@
 #include "engine_pending.h"
 #include "guc.h"
 #include "interp.h"
+#include "jsonschema_pg.h"
 #include "jval_pg.h"
 #include "jvutil.h"
 #include "stmt.h"
