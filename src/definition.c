@@ -1007,7 +1007,7 @@ secret_exists(const pg_uuid_t *tenant, const char *name)
 	int			rc;
 
 	/* the secrets table belongs to the dispatcher; absent means no secrets */
-	rc = SPI_execute("SELECT to_regclass('algawf.tenant_secrets') IS NOT NULL", true, 1);
+	rc = SPI_execute("SELECT to_regclass('algawf.tenant_secrets') IS NOT NULL", false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		return false;
 	{
@@ -1019,7 +1019,7 @@ secret_exists(const pg_uuid_t *tenant, const char *name)
 	args[0] = UUIDPGetDatum(tenant);
 	args[1] = CStringGetTextDatum(name);
 	rc = SPI_execute_with_args("SELECT 1 FROM algawf.tenant_secrets WHERE tenant = $1 AND name = $2",
-							   2, argtypes, args, NULL, true, 1);
+							   2, argtypes, args, NULL, false, 1);
 	return rc == SPI_OK_SELECT && SPI_processed > 0;
 }
 
@@ -1077,7 +1077,7 @@ resolve_workflow(const pg_uuid_t *tenant, const char *ref, int want_version,
 							   "FROM algawf.workflow_definitions d "
 							   "WHERE d.tenant = $1 AND (d.workflow_id::text = lower($2) OR d.key = $2) "
 							   "ORDER BY d.workflow_id::text = lower($2) DESC LIMIT 1",
-							   3, argtypes, args, nulls, true, 1);
+							   3, argtypes, args, nulls, false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed == 0)
 		return false;
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -1119,7 +1119,7 @@ calls_reach(const pg_uuid_t *tenant, const pg_uuid_t *wf, int version, const pg_
 							   "FROM algawf.workflow_steps "
 							   "WHERE tenant = $1 AND workflow_id = $2 AND version = $3 "
 							   "  AND step_type = 'control.callWorkflow'",
-							   3, argtypes, args, NULL, true, 0);
+							   3, argtypes, args, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		return false;
 	tt = SPI_tuptable;
@@ -1150,7 +1150,7 @@ jsonb_resolve_schema_ref(const char *ref)
 
 	args[0] = CStringGetTextDatum(ref);
 	rc = SPI_execute_with_args("SELECT algawf.resolve_schema_ref($1) IS NOT NULL",
-							   1, argtypes, args, NULL, true, 1);
+							   1, argtypes, args, NULL, false, 1);
 	if (rc == SPI_OK_SELECT && SPI_processed == 1)
 	{
 		bool		isnull;
@@ -1314,7 +1314,7 @@ wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version,
 	args[2] = Int32GetDatum(version);
 	rc = SPI_execute_with_args("SELECT definition, function_set FROM algawf.workflow_definition_versions "
 							   "WHERE tenant = $1 AND workflow_id = $2 AND version = $3",
-							   3, argtypes, args, NULL, true, 1);
+							   3, argtypes, args, NULL, false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

@@ -103,7 +103,7 @@ algawf_run_by_key(PG_FUNCTION_ARGS)
 	SPI_connect();
 	v[0] = UUIDPGetDatum(tenant);
 	v[1] = PointerGetDatum(key);
-	if (wf_stmt_exec(&st_resolve_key, v, NULL, true, 1) == 0)
+	if (wf_stmt_exec(&st_resolve_key, v, NULL, false, 1) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("workflow \"%s\" does not exist", text_to_cstring(key)),
