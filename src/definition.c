@@ -483,22 +483,29 @@ parse_on_error(ParseCtx *pc, Jv *v, const char *path, bool *out)
 }
 
 static const char *
-opt_string(ParseCtx *pc, Jv *obj, const char *key, const char *path, const char *what, bool required)
+opt_string_code(ParseCtx *pc, Jv *obj, const char *key, const char *path, const char *what,
+				bool required, const char *code)
 {
 	Jv		   *v = jv_get(obj, key);
 
 	if (v == NULL)
 	{
 		if (required)
-			ERR(pc, path, "INVALID_CONFIG", "%s is required", what);
+			ERR(pc, path, code, "%s is required", what);
 		return NULL;
 	}
 	if (v->type != JV_STRING || v->u.str.len == 0)
 	{
-		ERR(pc, path, "INVALID_CONFIG", "%s must be a non-empty string", what);
+		ERR(pc, path, code, "%s must be a non-empty string", what);
 		return NULL;
 	}
 	return jv_cstring(v);
+}
+
+static const char *
+opt_string(ParseCtx *pc, Jv *obj, const char *key, const char *path, const char *what, bool required)
+{
+	return opt_string_code(pc, obj, key, path, what, required, "INVALID_CONFIG");
 }
 
 static int64
@@ -887,7 +894,8 @@ parse_trigger(ParseCtx *pc, Jv *t)
 		ERR(pc, "root.trigger", "INVALID_WORKFLOW_DEFINITION", "trigger.type is required (event, schedule or recurring)");
 	else if (strcmp(type, "event") == 0)
 	{
-		if (opt_string(pc, t, "eventName", "root.trigger", "trigger.eventName", true) == NULL)
+		if (opt_string_code(pc, t, "eventName", "root.trigger", "trigger.eventName", true,
+							"INVALID_WORKFLOW_DEFINITION") == NULL)
 			return;
 		if (jv_get(t, "payloadMapping"))
 		{
@@ -898,11 +906,11 @@ parse_trigger(ParseCtx *pc, Jv *t)
 		}
 	}
 	else if (strcmp(type, "schedule") == 0)
-		opt_string(pc, t, "runAt", "root.trigger", "trigger.runAt", true);
+		opt_string_code(pc, t, "runAt", "root.trigger", "trigger.runAt", true, "INVALID_WORKFLOW_DEFINITION");
 	else if (strcmp(type, "recurring") == 0)
 	{
-		opt_string(pc, t, "cron", "root.trigger", "trigger.cron", true);
-		opt_string(pc, t, "timezone", "root.trigger", "trigger.timezone", true);
+		opt_string_code(pc, t, "cron", "root.trigger", "trigger.cron", true, "INVALID_WORKFLOW_DEFINITION");
+		opt_string_code(pc, t, "timezone", "root.trigger", "trigger.timezone", true, "INVALID_WORKFLOW_DEFINITION");
 	}
 	else
 		ERR(pc, "root.trigger", "INVALID_WORKFLOW_DEFINITION",
@@ -954,13 +962,14 @@ wf_parse(Jsonb *definition, int funcset, List **problems, MemoryContext parent)
 		ERR(&pc, "root", "INVALID_WORKFLOW_DEFINITION", "id must be a non-empty string");
 	else
 		def->id = jv_cstring(v);
-	def->key = opt_string(&pc, def->json, "key", "root", "key", false);
+	def->key = opt_string_code(&pc, def->json, "key", "root", "key", false, "INVALID_WORKFLOW_DEFINITION");
 	if (jv_get(def->json, "version") && !jv_is_int(jv_get(def->json, "version"), 1, INT_MAX, NULL))
 		ERR(&pc, "root", "INVALID_WORKFLOW_DEFINITION", "version must be a positive integer");
 	v = jv_get(def->json, "description");
 	if (v && v->type != JV_STRING && v->type != JV_NULL)
 		ERR(&pc, "root", "INVALID_WORKFLOW_DEFINITION", "description must be a string");
-	def->payload_schema_ref = opt_string(&pc, def->json, "payloadSchemaRef", "root", "payloadSchemaRef", false);
+	def->payload_schema_ref = opt_string_code(&pc, def->json, "payloadSchemaRef", "root", "payloadSchemaRef",
+											  false, "INVALID_WORKFLOW_DEFINITION");
 	v = jv_get(def->json, "functionSet");
 	if (v)
 	{
