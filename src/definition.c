@@ -518,8 +518,11 @@ opt_int(ParseCtx *pc, Jv *obj, const char *key, const char *path, const char *wh
 		return 0;
 	if (!jv_is_int(v, min, max, &n))
 	{
-		ERR(pc, path, "INVALID_CONFIG", "%s must be an integer between " INT64_FORMAT " and " INT64_FORMAT,
-			what, min, max);
+		if (max >= INT_MAX)
+			ERR(pc, path, "INVALID_CONFIG", "%s must be a %s integer", what, min > 0 ? "positive" : "non-negative");
+		else
+			ERR(pc, path, "INVALID_CONFIG", "%s must be an integer between " INT64_FORMAT " and " INT64_FORMAT,
+				what, min, max);
 		return 0;
 	}
 	return n;
