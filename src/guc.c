@@ -31,6 +31,10 @@ int			algawf_http_timeout = 30000;
 int			algawf_http_connect_timeout = 10000;
 int			algawf_http_max_response = 1024 * 1024;
 
+int			algawf_run_max_duration = 86400;
+int			algawf_segment_max_steps = 10000;
+int			algawf_max_call_depth = 8;
+
 static const struct config_enum_entry function_set_options[] = {
 	{"alga", FUNCSET_ALGA, false},
 	{"extended", FUNCSET_EXTENDED, false},
@@ -181,7 +185,7 @@ algawf_define_gucs(void)
 	DefineCustomIntVariable("algawf.retention",
 							"How long finished runs, their steps, logs and HTTP requests are kept.",
 							"algawf.tick() and the workers delete older history; a workflow's "
-							"retention_days overrides it. 0 keeps history forever.",
+							"retention column overrides it. 0 keeps history forever.",
 							&algawf_retention, 30 * 86400, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_S,
 							NULL, NULL, NULL);
 
@@ -216,6 +220,25 @@ algawf_define_gucs(void)
 							NULL,
 							&algawf_http_max_response, 1024 * 1024, 1024, 64 * 1024 * 1024, PGC_SIGHUP,
 							GUC_UNIT_BYTE, NULL, NULL, NULL);
+
+
+	DefineCustomIntVariable("algawf.run_max_duration",
+							"Maximum duration of a run, from its start; past it the run fails with TimeoutError.",
+							"A workflow's run_max_duration overrides it. 0 disables the limit.",
+							&algawf_run_max_duration, 86400, 0, INT_MAX, PGC_USERSET,
+							GUC_UNIT_S, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.segment_max_steps",
+							"Steps a worker executes in one run segment before it yields the run back to the queue.",
+							"Inline execution (algawf.run(..., wait => true)) is not limited.",
+							&algawf_segment_max_steps, 10000, 1, INT_MAX, PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.max_call_depth",
+							"Maximum nesting of control.callWorkflow child runs.",
+							NULL,
+							&algawf_max_call_depth, 8, 1, 100, PGC_USERSET, 0,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("algawf");
 }

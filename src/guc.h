@@ -29,6 +29,9 @@ extern char *algawf_http_allowed_hosts;
 extern int	algawf_http_timeout;	/* ms, total */
 extern int	algawf_http_connect_timeout;	/* ms */
 extern int	algawf_http_max_response;	/* bytes */
+extern int	algawf_run_max_duration;
+extern int	algawf_segment_max_steps;
+extern int	algawf_max_call_depth;
 
 extern void algawf_define_gucs(void);
 
