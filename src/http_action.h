@@ -21,12 +21,17 @@
 /*
  * The action.  input: {method, url, headers?, query?, json? | form? | body?,
  * timeoutMs?, expectStatus?} with secrets unresolved; idempotency_key: the
- * call's effective key (sent as Idempotency-Key).  Fills result: ok with
- * output {status, headers, body, json?}, or deferred, or an error.
+ * call's effective key (sent as Idempotency-Key); invocation_id: the
+ * dispatcher's invocation (the engine's wait for the result carries it), or
+ * NULL to use the request's id.  Fills result: deferred (with
+ * invocation_id), ok with output {status, headers, body, json?} when the
+ * request of this call attempt has been answered already, or an error
+ * (invalid input, PERMISSION_DENIED for a host not allowed).
  * Connects to SPI itself; runs in the caller's transaction.
  */
 extern void algawf_http_request_action(const ActionCall *call, Jsonb *input,
-									   const char *idempotency_key, ActionResult *result);
+									   const char *idempotency_key, const pg_uuid_t *invocation_id,
+									   ActionResult *result);
 
 /* NULL when the URL may be called now (http/https, host allowed), else why not */
 extern const char *http_url_problem(const char *url);

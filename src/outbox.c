@@ -59,7 +59,7 @@ static const char *SQL_CLAIM =
 "       lease_expires_at = now() + $3 * interval '1 second' "
 "  FROM c WHERE r.tenant = c.tenant AND r.request_id = c.request_id "
 "RETURNING r.tenant, r.request_id, r.method, r.url, r.headers, r.body, r.timeout_ms,"
-"          r.idempotency_key, r.correlation_id, r.attempt, r.expect_status::text";
+"          r.idempotency_key, r.correlation_id, r.attempt, r.expect_status::text, r.body_json";
 
 static const char *SQL_RECORD =
 "/* algawf executor: record an HTTP result */ "
@@ -69,6 +69,18 @@ static const char *SQL_RENEW =
 "/* algawf executor: renew HTTP leases */ "
 "UPDATE algawf.http_requests SET lease_expires_at = now() + $2 * interval '1 second' "
 " WHERE status = 'sending' AND lease_owner = $1";
+
+static const char *secrets_unavailable =
+"the request uses {\"$secret\": ...} values, which need the dispatcher's secret resolver";
+
+/* does the value hold a {"$secret": NAME} marker anywhere? */
+static bool
+secret_markers(Jsonb *j)
+{
+	if (j == NULL)
+		return false;
+	return strstr(JsonbToCString(NULL, &j->root, VARSIZE(j)), "\"$secret\"") != NULL;
+}
 
 static Inflight *
 inflight_find(uint64 tag)
@@ -313,6 +325,8 @@ outbox_claim_and_start(void)
 		char	   *corr = SPI_getvalue(tup, td, 9);
 		int			attempt = DatumGetInt32(SPI_getbinval(tup, td, 10, &isnull));
 		char	   *expect = SPI_getvalue(tup, td, 11);
+		Datum		bj = SPI_getbinval(tup, td, 12, &isnull);
+		Jsonb	   *body_json = isnull ? NULL : DatumGetJsonbP(bj);
 		const char *why = NULL;
 		const char *why_code = "PERMISSION_DENIED";
 		const char *why_category = "ActionError";
@@ -338,6 +352,11 @@ outbox_claim_and_start(void)
 			why_code = "TRANSIENT_FAILURE";
 			why_category = "TransientError";
 		}
+		else if (secret_markers(headers) || secret_markers(body_json))
+		{
+			why = secrets_unavailable;
+			why_code = "INTERNAL_ERROR";
+		}
 		else
 			why = http_url_problem(url);
 		if (why)
@@ -349,6 +368,8 @@ outbox_claim_and_start(void)
 			continue;
 		}
 
+		if (body_json)
+			body = JsonbToCString(NULL, &body_json->root, VARSIZE(body_json));
 		lines = header_lines(headers, idem, corr, body != NULL, &nlines);
 		memset(&spec, 0, sizeof(spec));
 		spec.method = method ? method : "GET";

@@ -49,13 +49,13 @@ CREATE FUNCTION algawf._executors_running() RETURNS int
 COMMENT ON FUNCTION algawf._executors_running() IS
     'Internal: executors alive and connected to this database (0 when algawf is not preloaded).';
 
-CREATE FUNCTION algawf._wake(at timestamptz DEFAULT NULL) RETURNS void
+CREATE FUNCTION algawf._wake_executor(at timestamptz DEFAULT NULL) RETURNS void
     AS 'MODULE_PATHNAME', 'algawf_wake_sql'
     LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION algawf._wake(timestamptz) IS
+COMMENT ON FUNCTION algawf._wake_executor(timestamptz) IS
     'Internal: when this transaction commits, wake an executor (at => NULL: work is runnable now) or make sure one wakes by "at" (a timer was set).';
-REVOKE ALL ON FUNCTION algawf._wake(timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION algawf._wake(timestamptz) TO algawf_service;
+REVOKE ALL ON FUNCTION algawf._wake_executor(timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION algawf._wake_executor(timestamptz) TO algawf_service;
 
 CREATE FUNCTION algawf._boot_id() RETURNS text
     AS 'MODULE_PATHNAME', 'algawf_boot_id'
