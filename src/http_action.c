@@ -511,7 +511,7 @@ result_from_row(HeapTuple tup, TupleDesc td, ActionResult *r)
 
 	if (strcmp(status, "pending") == 0 || strcmp(status, "sending") == 0)
 	{
-		r->ok = false;
+		r->ok = true;
 		r->deferred = true;
 		return;
 	}
@@ -621,7 +621,7 @@ result_from_row(HeapTuple tup, TupleDesc td, ActionResult *r)
 
 void
 algawf_http_request_action(const ActionCall *call, Jsonb *input, const char *idempotency_key,
-						   const pg_uuid_t *invocation_id, ActionResult *r)
+						   ActionResult *r)
 {
 	Oid			ltypes[4] = {UUIDOID, UUIDOID, TEXTOID, INT4OID};
 	Datum		largs[4];
@@ -796,10 +796,10 @@ algawf_http_request_action(const ActionCall *call, Jsonb *input, const char *ide
 
 	/* 4. into the outbox, committed with the run's state */
 	{
-		Oid			types[14] = {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID,
-		TEXTOID, INT4OID, TEXTOID, INT4OID, TEXTOID, JSONBOID, UUIDOID};
-		Datum		args[14];
-		char		nulls[14];
+		Oid			types[13] = {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID,
+		TEXTOID, INT4OID, TEXTOID, INT4OID, TEXTOID, JSONBOID};
+		Datum		args[13];
+		char		nulls[13];
 		bool		isnull;
 
 		memset(nulls, ' ', sizeof(nulls));
@@ -828,32 +828,15 @@ algawf_http_request_action(const ActionCall *call, Jsonb *input, const char *ide
 			args[12] = JsonbPGetDatum(body_json);
 		else
 			nulls[12] = 'n';
-		if (invocation_id)
-			args[13] = UUIDPGetDatum(invocation_id);
-		else
-			nulls[13] = 'n';
 		if (SPI_execute_with_args(
 								  "INSERT INTO algawf.http_requests (tenant, run_id, step_path, action_id, method, url, headers, body, "
-								  "  timeout_ms, idempotency_key, call_attempt, expect_status, body_json, invocation_id, correlation_id) "
-								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int[], $13, $14, $2::text) "
+								  "  timeout_ms, idempotency_key, call_attempt, expect_status, body_json, correlation_id) "
+								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int[], $13, $2::text) "
 								  "RETURNING request_id",
-								  14, types, args, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
+								  13, types, args, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "algawf: outbox insert failed");
 		r->invocation_id = *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		if (invocation_id)
-			r->invocation_id = *invocation_id;
-		else
-		{
-			/* the request's own id stands for the invocation */
-			Oid			t2[2] = {UUIDOID, UUIDOID};
-			Datum		a2[2];
-
-			a2[0] = UUIDPGetDatum(&call->tenant);
-			a2[1] = UUIDPGetDatum(&r->invocation_id);
-			SPI_execute_with_args("UPDATE algawf.http_requests SET invocation_id = request_id "
-								  "WHERE tenant = $1 AND request_id = $2", 2, t2, a2, NULL, false, 0);
-		}
-		r->ok = false;
+		r->ok = true;
 		r->deferred = true;
 		algawf_wake_at_commit();
 	}
@@ -897,15 +880,15 @@ algawf_http_action_sql(PG_FUNCTION_ARGS)
 	call.attempt = PG_GETARG_INT32(4);
 	call.input = PG_GETARG_JSONB_P(0);
 
-	algawf_http_request_action(&call, call.input, text_to_cstring(PG_GETARG_TEXT_PP(1)), NULL, &r);
+	algawf_http_request_action(&call, call.input, text_to_cstring(PG_GETARG_TEXT_PP(1)), &r);
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"ok\": %s, \"deferred\": %s", r.ok ? "true" : "false",
+	appendStringInfo(&buf, "{\"ok\": %s, \"deferred\": %s", r.ok && !r.deferred ? "true" : "false",
 					 r.deferred ? "true" : "false");
 	if (r.deferred)
 		appendStringInfo(&buf, ", \"invocationId\": \"%s\"",
 						 DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&r.invocation_id))));
-	if (r.ok && r.output)
+	if (r.ok && !r.deferred && r.output)
 		appendStringInfo(&buf, ", \"output\": %s", JsonbToCString(NULL, &r.output->root, VARSIZE(r.output)));
 	if (!r.ok && !r.deferred)
 	{

@@ -21,17 +21,18 @@
 /*
  * The action.  input: {method, url, headers?, query?, json? | form? | body?,
  * timeoutMs?, expectStatus?} with secrets unresolved; idempotency_key: the
- * call's effective key (sent as Idempotency-Key); invocation_id: the
- * dispatcher's invocation (the engine's wait for the result carries it), or
- * NULL to use the request's id.  Fills result: deferred (with
- * invocation_id), ok with output {status, headers, body, json?} when the
+ * call's effective key (sent as Idempotency-Key).  Fills result: ok and
+ * deferred (the request is queued or in flight; invocation_id is the
+ * request's id), ok with output {status, headers, body, json?} when the
  * request of this call attempt has been answered already, or an error
- * (invalid input, PERMISSION_DENIED for a host not allowed).
+ * (invalid input, PERMISSION_DENIED for a host not allowed, or the recorded
+ * failure).  The executor that records the result resolves the run's
+ * 'action' wait at the call's step path with {ok, output} or {ok: false,
+ * error}.
  * Connects to SPI itself; runs in the caller's transaction.
  */
 extern void algawf_http_request_action(const ActionCall *call, Jsonb *input,
-									   const char *idempotency_key, const pg_uuid_t *invocation_id,
-									   ActionResult *result);
+									   const char *idempotency_key, ActionResult *result);
 
 /* NULL when the URL may be called now (http/https, host allowed), else why not */
 extern const char *http_url_problem(const char *url);

@@ -25,7 +25,7 @@ COMMENT ON COLUMN algawf.http_requests.response_json IS 'The response body parse
 COMMENT ON COLUMN algawf.http_requests.elapsed_ms IS 'Time from the start of the transfer to its end.';
 
 -- Record a result (only while the caller still holds the lease) and resume
--- the run waiting for it: its wait (kind 'action', same invocation) is
+-- the run waiting for it: its wait (kind 'action', at the call's step path) is
 -- resolved with {ok: true, output: {status, headers, body, json?}} or
 -- {ok: false, error: {category, code, message, retryable, retryAfterMs?}},
 -- which the interpreter takes as the step's result.
@@ -44,11 +44,11 @@ BEGIN
            elapsed_ms = p_elapsed_ms, completed_at = clock_timestamp(),
            lease_owner = NULL, lease_expires_at = NULL
      WHERE tenant = p_tenant AND request_id = p_request AND status = 'sending' AND lease_owner = p_owner
-    RETURNING run_id, invocation_id INTO r;
+    RETURNING run_id, step_path INTO r;
     IF NOT FOUND THEN
         RETURN false;           -- the lease lapsed and someone else took over
     END IF;
-    IF r.run_id IS NULL OR r.invocation_id IS NULL THEN
+    IF r.run_id IS NULL THEN
         RETURN true;
     END IF;
 
@@ -70,7 +70,7 @@ BEGIN
         UPDATE algawf.workflow_run_waits w
            SET status = 'RESOLVED', resolution = v_resolution, resolved_at = clock_timestamp()
          WHERE w.tenant = p_tenant AND w.run_id = r.run_id AND w.kind = 'action'
-           AND w.invocation_id = r.invocation_id AND w.status = 'WAITING';
+           AND w.step_path = r.step_path AND w.status = 'WAITING';
         IF FOUND THEN
             PERFORM algawf._wake(p_tenant, r.run_id);
         END IF;
