@@ -802,9 +802,9 @@ algawf_register_action(PG_FUNCTION_ARGS)
 	ParsedDef	p;
 	MemoryContext tmp;
 	PrivSave	save;
-	Oid			types[20];
-	Datum		values[20];
-	char		nulls[20];
+	Oid			types[23];
+	Datum		values[23];
+	char		nulls[23];
 	int			rc;
 	int			i;
 	bool		exists;
@@ -866,7 +866,7 @@ algawf_register_action(PG_FUNCTION_ARGS)
 	if (exists)
 		sql = "UPDATE algawf.actions SET label = $3, description = $4, category = $5, input_schema = $6, "
 			"output_schema = $7, permissions = $8, side_effectful = $9, idempotency = $10, idempotency_key = $11, "
-			"retry_hint = $12, redact = $13, availability = $14, examples = pg_catalog.coalesce($15, '[]'), "
+			"retry_hint = $12, redact = $13, availability = $14, examples = COALESCE($15, '[]'), "
 			"timeout_ms = $16, implementation = $17, impl = $18, sql_function = $19::pg_catalog.regprocedure, "
 			"builtin_name = $20, definition = $21, shipped = $22, registered_at = pg_catalog.now(), "
 			"registered_by = CURRENT_USER "
@@ -876,27 +876,15 @@ algawf_register_action(PG_FUNCTION_ARGS)
 			"output_schema, permissions, side_effectful, idempotency, idempotency_key, retry_hint, redact, "
 			"availability, examples, timeout_ms, implementation, impl, sql_function, builtin_name, definition, "
 			"shipped, registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-			"pg_catalog.coalesce($15, '[]'), $16, $17, $18, $19::pg_catalog.regprocedure, $20, $21, $22, $23)";
+			"COALESCE($15, '[]'), $16, $17, $18, $19::pg_catalog.regprocedure, $20, $21, $22, $23)";
 
 	types[20] = JSONBOID;
 	values[20] = JsonbPGetDatum(def);
-	nulls[20] = ' ';
-	{
-		Oid			t2[23];
-		Datum		v2[23];
-		char		n2[23];
-
-		memcpy(t2, types, sizeof(Oid) * 21);
-		memcpy(v2, values, sizeof(Datum) * 21);
-		memcpy(n2, nulls, 21);
-		t2[21] = BOOLOID;
-		v2[21] = BoolGetDatum(creating_extension);
-		n2[21] = ' ';
-		t2[22] = NAMEOID;
-		v2[22] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(save.user, false)));
-		n2[22] = ' ';
-		rc = SPI_execute_with_args(sql, exists ? 22 : 23, t2, v2, n2, false, 0);
-	}
+	types[21] = BOOLOID;
+	values[21] = BoolGetDatum(creating_extension);
+	types[22] = NAMEOID;
+	values[22] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(save.user, false)));
+	rc = SPI_execute_with_args(sql, exists ? 22 : 23, types, values, nulls, false, 0);
 	if (rc != SPI_OK_INSERT && rc != SPI_OK_UPDATE)
 		elog(ERROR, "registry write failed: %s", SPI_result_code_string(rc));
 

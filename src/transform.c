@@ -424,14 +424,14 @@ tf_split_text(JvArena *a, Jv *input, const BuiltinContext *ctx)
 }
 
 static Jv *
-case_map(JvArena *a, Jv *input, bool upper)
+case_map(JvArena *a, Jv *input, bool to_upper)
 {
 	size_t		tlen;
-	const char *text = tf_text(a, tf_arg(input, "text"), &tlen);
-	text	   *t = cstring_to_text_with_len(text, (int) tlen);
+	const char *s = tf_text(a, tf_arg(input, "text"), &tlen);
+	text	   *t = cstring_to_text_with_len(s, (int) tlen);
 	text	   *r;
 
-	r = DatumGetTextPP(DirectFunctionCall1Coll(upper ? text_upper : text_lower,
+	r = DatumGetTextPP(DirectFunctionCall1Coll(to_upper ? upper : lower,
 											   DEFAULT_COLLATION_OID, PointerGetDatum(t)));
 	return text_result(a, VARDATA_ANY(r), VARSIZE_ANY_EXHDR(r));
 }
