@@ -55,8 +55,8 @@ extern bool action_id_valid(const char *id);
 extern Oid	algawf_owner_oid(void);
 extern Oid	algawf_service_oid(void);
 
-/* problems with an SQL action function running as algawf_service, or NULL */
-extern char *sql_action_function_problem(Oid fn);
+/* problems with an SQL action function running as algawf_service, or NULL (*sqlstate says which kind) */
+extern char *sql_action_function_problem(Oid fn, int *sqlstate);
 
 /* ---- redact.c ---- */
 

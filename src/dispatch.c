@@ -279,6 +279,8 @@ sha256_hex(const char *data, size_t len)
 static bool
 is_id_key(const char *k, int len)
 {
+	if ((len == 9 && memcmp(k, "tenant_id", 9) == 0) || (len == 8 && memcmp(k, "tenantId", 8) == 0))
+		return false;
 	if (len == 2 && memcmp(k, "id", 2) == 0)
 		return true;
 	if (len > 3 && memcmp(k + len - 3, "_id", 3) == 0)
@@ -819,7 +821,8 @@ static Jsonb *
 run_sql_function(Dispatch *d, Jsonb *ctx, Jsonb *input)
 {
 	Oid			fn = d->action->sql_function;
-	char	   *problem = sql_action_function_problem(fn);
+	int			sqlstate;
+	char	   *problem = sql_action_function_problem(fn, &sqlstate);
 	FmgrInfo	flinfo;
 	LOCAL_FCINFO(fcinfo, 2);
 	Datum		result;
@@ -827,9 +830,9 @@ run_sql_function(Dispatch *d, Jsonb *ctx, Jsonb *input)
 
 	if (problem)
 		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				(errcode(sqlstate),
 				 errmsg("action %s cannot run: %s", d->action->action_id, problem),
-				 errhint("Re-register the action after fixing its function.")));
+				 errhint("Fix the function, then re-register the action: SELECT algawf.register_action(definition, replace => true).")));
 	fmgr_info(fn, &flinfo);
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 2, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = JsonbPGetDatum(ctx);
@@ -926,6 +929,14 @@ execute(Dispatch *d)
 		if (validate_value(d, d->action->output_schema, output, false))
 		{
 			ReleaseCurrentSubTransaction();
+			if (d->redact.secret_values != NIL)
+			{
+				/* secrets are for the implementation: never back into workflow data */
+				RedactSpec	only_secrets = {0};
+
+				only_secrets.secret_values = d->redact.secret_values;
+				output = algawf_redact(output, &only_secrets);
+			}
 			d->res.ok = true;
 			d->res.output = (Jsonb *) MemoryContextAlloc(d->cxt, VARSIZE(output));
 			memcpy(d->res.output, output, VARSIZE(output));

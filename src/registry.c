@@ -123,15 +123,19 @@ priv_leave(PrivSave *s)
 /* ---- SQL action functions ------------------------------------------------ */
 
 char *
-sql_action_function_problem(Oid fn)
+sql_action_function_problem(Oid fn, int *sqlstate)
 {
 	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
 	Form_pg_proc p;
 	char	   *problem = NULL;
 	Oid			service = algawf_service_oid();
 
+	*sqlstate = ERRCODE_WRONG_OBJECT_TYPE;
 	if (!HeapTupleIsValid(tup))
-		return psprintf("function %u does not exist", fn);
+	{
+		*sqlstate = ERRCODE_UNDEFINED_FUNCTION;
+		return psprintf("its SQL function (oid %u) no longer exists", fn);
+	}
 	p = (Form_pg_proc) GETSTRUCT(tup);
 	if (p->prokind != PROKIND_FUNCTION)
 		problem = psprintf("%s is not a plain function", format_procedure(fn));
@@ -144,7 +148,10 @@ sql_action_function_problem(Oid fn)
 		problem = psprintf("%s is SECURITY DEFINER and owned by %s, which bypasses row-level security",
 						   format_procedure(fn), GetUserNameFromId(p->proowner, false));
 	else if (pg_proc_aclcheck(fn, service, ACL_EXECUTE) != ACLCHECK_OK)
+	{
 		problem = psprintf("role algawf_service may not execute %s", format_procedure(fn));
+		*sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
+	}
 	ReleaseSysCache(tup);
 	return problem;
 }
@@ -500,6 +507,7 @@ parse_implementation(DefCtx *d, JsonbValue *v, ParsedDef *p)
 	{
 		char	   *fname = jb_get_text(c, "function");
 		char	   *problem;
+		int			sqlstate;
 		Oid			fn;
 
 		if (fname == NULL || fname[0] == '\0')
@@ -514,7 +522,7 @@ parse_implementation(DefCtx *d, JsonbValue *v, ParsedDef *p)
 			def_error(d, "implementation.function",
 					  "Create it first, as FUNCTION name(ctx jsonb, input jsonb) RETURNS jsonb, and schema-qualify its name.",
 					  "function %s(jsonb, jsonb) does not exist", fname);
-		problem = sql_action_function_problem(fn);
+		problem = sql_action_function_problem(fn, &sqlstate);
 		if (problem)
 			def_error(d, "implementation.function",
 					  "SQL actions run as algawf_service with row-level security for the run's tenant: "

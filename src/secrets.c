@@ -52,7 +52,7 @@ lookup_secret(const pg_uuid_t *tenant, const char *name)
 				   "  UPDATE algawf.tenant_secrets t SET last_used_at = pg_catalog.now()"
 				   "   WHERE (t.tenant, t.name) IN (SELECT s.tenant, s.name FROM algawf.tenant_secrets s"
 				   "      WHERE s.tenant OPERATOR(pg_catalog.=) $1 AND s.name OPERATOR(pg_catalog.=) $2"
-				   "        AND (s.last_used_at IS NULL OR s.last_used_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 minute')"
+				   "        AND (s.last_used_at IS NULL OR s.last_used_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 minute'))"
 				   "      FOR UPDATE SKIP LOCKED)"
 				   "   RETURNING 1)"
 				   " SELECT %s.pgp_sym_decrypt(s.value, k.key)"

@@ -534,8 +534,9 @@ tf_regex_replace(JvArena *a, Jv *input, const BuiltinContext *ctx)
 		{
 			pg_regfree(&r.re);
 			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("%s: match count exceeded maximum %d", action, REGEX_MAX_MATCHES_LIMIT)));
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: match count exceeded maximum %d", action, REGEX_MAX_MATCHES_LIMIT),
+					 errhint("Narrow the pattern, or replace only the first match (replaceAll: false).")));
 		}
 		append_wide(&b, &r, copied, r.m[0].rm_so);
 		expand_replacement(&b, &r, rv->u.str.s, rv->u.str.len);
