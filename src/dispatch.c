@@ -488,8 +488,7 @@ check_permissions(Dispatch *d)
 			 "Set algawf.user to the acting PSA user (psa.users.user_id); workflow runs act as the publisher of their version.");
 		return false;
 	}
-	have_fn = OidIsValid(DatumGetObjectId(DirectFunctionCall1(to_regprocedure,
-															  CStringGetTextDatum("psa.user_has_permission(uuid,text,text)"))));
+	have_fn = OidIsValid(lookup_regprocedure("psa.user_has_permission(uuid,text,text)"));
 	if (!have_fn)
 	{
 		fail(d, AEC_ACTION, "PERMISSION_DENIED", false,
@@ -1282,6 +1281,13 @@ call_from_sql(FunctionCallInfo fcinfo, ActionCall *c)
 				 errmsg("timeout_ms must not be negative")));
 	c->step_path = "call_action";
 	c->attempt = 1;
+	/* try_action can stand in for a step of a run (engine idempotency keys) */
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+		memcpy(&c->run_id, PG_GETARG_UUID_P(5), UUID_LEN);
+	if (PG_NARGS() > 6 && !PG_ARGISNULL(6))
+		c->step_path = text_to_cstring(PG_GETARG_TEXT_PP(6));
+	if (PG_NARGS() > 7 && !PG_ARGISNULL(7))
+		c->attempt = PG_GETARG_INT32(7);
 	return algawf_dispatch(c);
 }
 

@@ -122,6 +122,20 @@ priv_leave(PrivSave *s)
 
 /* ---- SQL action functions ------------------------------------------------ */
 
+/* to_regprocedure(): the function's oid, or InvalidOid when there is none */
+Oid
+lookup_regprocedure(const char *signature)
+{
+	LOCAL_FCINFO(fc, 1);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fc, NULL, 1, InvalidOid, NULL, NULL);
+	fc->args[0].value = CStringGetTextDatum(signature);
+	fc->args[0].isnull = false;
+	result = to_regprocedure(fc);
+	return fc->isnull ? InvalidOid : DatumGetObjectId(result);
+}
+
 char *
 sql_action_function_problem(Oid fn, int *sqlstate)
 {
@@ -514,10 +528,9 @@ parse_implementation(DefCtx *d, JsonbValue *v, ParsedDef *p)
 			def_error(d, "implementation.function", "Name a function (ctx jsonb, input jsonb) RETURNS jsonb, e.g. \"myschema.my_action\".",
 					  "a sql implementation needs \"function\"");
 		if (strchr(fname, '('))
-			fn = DatumGetObjectId(DirectFunctionCall1(to_regprocedure, CStringGetTextDatum(fname)));
+			fn = lookup_regprocedure(fname);
 		else
-			fn = DatumGetObjectId(DirectFunctionCall1(to_regprocedure,
-													  CStringGetTextDatum(psprintf("%s(jsonb, jsonb)", fname))));
+			fn = lookup_regprocedure(psprintf("%s(jsonb, jsonb)", fname));
 		if (!OidIsValid(fn))
 			def_error(d, "implementation.function",
 					  "Create it first, as FUNCTION name(ctx jsonb, input jsonb) RETURNS jsonb, and schema-qualify its name.",

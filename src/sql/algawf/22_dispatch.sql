@@ -21,14 +21,16 @@ GRANT EXECUTE ON FUNCTION algawf.call_action(text, jsonb, integer, text, integer
     TO algawf_admin, algawf_operator, algawf_service;
 
 CREATE FUNCTION algawf.try_action(action_id text, input jsonb, version integer DEFAULT 1,
-                                  idempotency_key text DEFAULT NULL, timeout_ms integer DEFAULT NULL)
+                                  idempotency_key text DEFAULT NULL, timeout_ms integer DEFAULT NULL,
+                                  run_id uuid DEFAULT NULL, step_path text DEFAULT NULL,
+                                  attempt integer DEFAULT 1)
     RETURNS jsonb
     AS 'MODULE_PATHNAME', 'algawf_try_action'
     LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer) IS
-    'Like call_action but never raises for an action failure: returns {ok, output | error {category, code, message, detail, hint, retryable}, replayed, deferred, invocationId}, and the failed invocation row is kept.';
-REVOKE ALL ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer)
+COMMENT ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer, uuid, text, integer) IS
+    'Like call_action but never raises for an action failure: returns {ok, output | error {category, code, message, detail, hint, retryable}, replayed, deferred, invocationId}, and the failed invocation row is kept. run_id/step_path/attempt make the call stand in for a step of a run (engine idempotency key tenant:run:step:action@version:sha256(input)).';
+REVOKE ALL ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer, uuid, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer, uuid, text, integer)
     TO algawf_admin, algawf_operator, algawf_service;
 
 CREATE FUNCTION algawf.redact(value jsonb, paths text[] DEFAULT '{}') RETURNS jsonb
