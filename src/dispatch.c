@@ -57,7 +57,9 @@ typedef struct Dispatch
 	ActionDef  *action;
 	ActionResult res;
 	MemoryContext cxt;			/* the caller's */
-	RedactSpec	redact;
+	RedactSpec	redact;			/* for everything stored, and messages */
+	List	   *secrets;		/* resolved secret values: never returned either */
+	List	   *redacted;		/* values the input's redaction removed */
 	Jsonb	   *stored_input;	/* redacted */
 	Jsonb	   *resolved_input; /* secrets resolved */
 	char	   *key;
@@ -813,7 +815,11 @@ map_error(Dispatch *d, ErrorData *e, bool timed_out, int timeout_ms)
 		cat = AEC_VALIDATION;
 		c = "VALIDATION_ERROR";
 	}
-	fail(d, cat, c, retry, message, e->detail, e->hint);
+	fail(d, cat, c, retry, message, e->detail,
+		 e->hint ? e->hint :
+		 strcmp(c, "VALIDATION_ERROR") == 0 ? "The action refused a value of its input: fix the value the message names." :
+		 strcmp(c, "NOT_FOUND") == 0 && d->action->kind == IMPL_BUILTIN ? "Nothing matched; see the message." :
+		 NULL);
 }
 
 static Jsonb *
@@ -928,12 +934,12 @@ execute(Dispatch *d)
 		if (validate_value(d, d->action->output_schema, output, false))
 		{
 			ReleaseCurrentSubTransaction();
-			if (d->redact.secret_values != NIL)
+			if (d->secrets != NIL)
 			{
 				/* secrets are for the implementation: never back into workflow data */
 				RedactSpec	only_secrets = {0};
 
-				only_secrets.secret_values = d->redact.secret_values;
+				only_secrets.secret_values = d->secrets;
 				output = algawf_redact(output, &only_secrets);
 			}
 			d->res.ok = true;
@@ -1008,10 +1014,14 @@ run_call(Dispatch *d)
 		return;
 	}
 	d->redact.paths = redact_parse_paths(d->action->redact, false, NULL);
+	d->redact.collect = &d->redacted;
 	d->stored_input = algawf_redact(c->input, &d->redact);
+	d->redact.collect = NULL;
+	d->redact.secret_values = d->redacted;
 
 	d->resolved_input = secrets_resolve(c->input, &c->tenant, &rs);
-	d->redact.secret_values = rs.values;
+	d->secrets = rs.values;
+	d->redact.secret_values = list_concat(list_copy(rs.values), d->redacted);
 	if (d->resolved_input == NULL)
 	{
 		fail(d, AEC_VALIDATION, "NOT_FOUND", false,
