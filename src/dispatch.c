@@ -584,7 +584,7 @@ lookup_key(Dispatch *d)
 	rc = SPI_execute_with_args("SELECT invocation_id, status, output FROM algawf.workflow_action_invocations "
 							   "WHERE tenant OPERATOR(pg_catalog.=) $1 AND action_id OPERATOR(pg_catalog.=) $2 "
 							   "AND idempotency_key OPERATOR(pg_catalog.=) $3 AND status OPERATOR(pg_catalog.<>) 'FAILED'",
-							   3, types, values, NULL, true, 1);
+							   3, types, values, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "idempotency lookup failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 0)
