@@ -154,10 +154,46 @@ fail(Dispatch *d, ActionErrorCategory cat, const char *code, bool retryable,
 
 /* ---- SPI helpers --------------------------------------------------------- */
 
+/*
+ * Run one of the dispatcher's statements with a plan prepared once per
+ * backend (keyed by the statement's address: they are all literals).
+ */
+typedef struct PlanEntry
+{
+	const char *sql;
+	SPIPlanPtr	plan;
+	struct PlanEntry *next;
+} PlanEntry;
+
+static int
+spi_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, bool read_only, long tcount)
+{
+	static PlanEntry *plans = NULL;
+	PlanEntry  *e;
+
+	for (e = plans; e; e = e->next)
+		if (e->sql == sql)
+			break;
+	if (e == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+
+		if (p == NULL)
+			elog(ERROR, "dispatcher could not prepare (%s): %s", SPI_result_code_string(SPI_result), sql);
+		SPI_keepplan(p);
+		e = MemoryContextAlloc(TopMemoryContext, sizeof(PlanEntry));
+		e->sql = sql;
+		e->plan = p;
+		e->next = plans;
+		plans = e;
+	}
+	return SPI_execute_plan(e->plan, values, nulls, read_only, tcount);
+}
+
 static void
 spi_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expect)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	int			rc = spi_run(sql, nargs, types, values, nulls, false, 0);
 
 	if (rc != expect)
 		elog(ERROR, "dispatcher query failed (%s): %s", SPI_result_code_string(rc), sql);
@@ -166,7 +202,7 @@ spi_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *null
 static bool
 spi_bool(const char *sql, int nargs, Oid *types, Datum *values, bool dflt)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL, true, 1);
+	int			rc = spi_run(sql, nargs, types, values, NULL, true, 1);
 	bool		isnull;
 	Datum		v;
 
@@ -581,7 +617,7 @@ lookup_key(Dispatch *d)
 	values[0] = UUIDPGetDatum(&d->call->tenant);
 	values[1] = CStringGetTextDatum(d->action->action_id);
 	values[2] = CStringGetTextDatum(d->key);
-	rc = SPI_execute_with_args("SELECT invocation_id, status, output FROM algawf.workflow_action_invocations "
+	rc = spi_run("SELECT invocation_id, status, output FROM algawf.workflow_action_invocations "
 							   "WHERE tenant OPERATOR(pg_catalog.=) $1 AND action_id OPERATOR(pg_catalog.=) $2 "
 							   "AND idempotency_key OPERATOR(pg_catalog.=) $3 AND status OPERATOR(pg_catalog.<>) 'FAILED'",
 							   3, types, values, NULL, false, 1);
@@ -676,7 +712,7 @@ insert_invocation(Dispatch *d, const char *status, bool returning_claim)
 	values[18] = Float8GetDatum((double) (now - d->start) / 1000.0);
 	nulls[18] = finished ? ' ' : 'n';
 
-	rc = SPI_execute_with_args("INSERT INTO algawf.workflow_action_invocations (" INV_COLUMNS ") "
+	rc = spi_run("INSERT INTO algawf.workflow_action_invocations (" INV_COLUMNS ") "
 							   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "
 							   "ON CONFLICT DO NOTHING RETURNING 1",
 							   19, types, values, nulls, false, 0);
@@ -1385,4 +1421,35 @@ algawf_try_action(PG_FUNCTION_ARGS)
 	json_kv(&b, &first, "invocationId", uuid_is_zero(&r.invocation_id) ? NULL : uuid_text(&r.invocation_id));
 	appendStringInfoChar(&b, '}');
 	PG_RETURN_JSONB_P(jsonb_from_text(b.data));
+}
+
+PG_FUNCTION_INFO_V1(algawf_check_action_sql);
+Datum
+algawf_check_action_sql(PG_FUNCTION_ARGS)
+{
+	const char *code = NULL;
+	char	   *problem;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	TupleDesc	td;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	problem = algawf_action_check(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+								  PG_ARGISNULL(1) ? 1 : PG_GETARG_INT32(1),
+								  PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2), &code);
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "check_action must return a record");
+	td = BlessTupleDesc(td);
+	if (problem == NULL)
+	{
+		nulls[0] = nulls[1] = true;
+		values[0] = values[1] = (Datum) 0;
+	}
+	else
+	{
+		values[0] = CStringGetTextDatum(code);
+		values[1] = CStringGetTextDatum(problem);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));
 }
