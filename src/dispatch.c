@@ -823,6 +823,14 @@ map_error(Dispatch *d, ErrorData *e, bool timed_out, int timeout_ms)
 			 "Give the step a larger timeout or make the action faster; the step may be retried.");
 		return;
 	}
+	if (d->action->kind == IMPL_BUILTIN && strcmp(d->action->builtin_name, "transform.query_json") == 0 &&
+		(code == ERRCODE_SYNTAX_ERROR || code == ERRCODE_FEATURE_NOT_SUPPORTED ||
+		 code == ERRCODE_STATEMENT_TOO_COMPLEX || code == ERRCODE_DATA_EXCEPTION))
+	{
+		/* the expression language's own errors */
+		fail(d, AEC_EXPRESSION, "VALIDATION_ERROR", false, message, e->detail, e->hint);
+		return;
+	}
 	if (code == ERRCODE_UNIQUE_VIOLATION || code == ERRCODE_EXCLUSION_VIOLATION)
 		c = "CONFLICT";
 	else if (code == ERRCODE_T_R_SERIALIZATION_FAILURE || code == ERRCODE_T_R_DEADLOCK_DETECTED ||
