@@ -48,6 +48,13 @@
 #include "registry.h"
 #include "tenancy.h"
 
+#if defined(__has_include)
+#if __has_include("http_action.h")
+#include "http_action.h"
+#define ALGAWF_HAVE_HTTP_ACTION 1
+#endif
+#endif
+
 #define MAX_KEY_LEN 500
 #define MAX_DETAIL_ERRORS 10
 
@@ -642,10 +649,14 @@ lookup_key(Dispatch *d)
 	}
 	if (strcmp(status, "DEFERRED") == 0)
 	{
-		d->res.ok = true;
-		d->res.deferred = true;
-		d->res.replayed = true;
-		return true;
+		/*
+		 * An external request of this call is queued or done: the call runs
+		 * again under the same invocation, and the implementation answers
+		 * from the outbox (still deferred, or the recorded result).
+		 */
+		memcpy(&d->invocation_id, &d->res.invocation_id, UUID_LEN);
+		d->claimed = true;
+		return false;
 	}
 	fail(d, AEC_TRANSIENT, "CONFLICT", true,
 		 psprintf("another invocation of %s with the same idempotency key is still running", d->action->action_id),
@@ -1028,16 +1039,65 @@ execute(Dispatch *d)
 	PG_END_TRY();
 }
 
+/*
+ * HTTP and SMTP actions never call out from this transaction: their
+ * implementation writes an outbox row and answers "deferred" (the run parks);
+ * the worker sends the request after commit and records the result; when the
+ * run resumes, the same call (same key, same invocation) finds the result.
+ */
 static void
-defer_external(Dispatch *d)
+run_external(Dispatch *d)
 {
-	const char *kind = d->action->kind == IMPL_HTTP ? "http" : "smtp";
-
 	d->executed = true;
+#ifdef ALGAWF_HAVE_HTTP_ACTION
+	if (d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
+	{
+		ActionResult r;
+
+		memset(&r, 0, sizeof(r));
+		/* the input is the request; secrets stay unresolved until it is sent */
+		algawf_http_request_action(d->call, d->call->input, d->key, &r);
+		if (r.ok)
+		{
+			MemoryContext old = MemoryContextSwitchTo(d->cxt);
+
+			d->res.ok = true;
+			d->res.deferred = r.deferred;
+			if (r.output)
+			{
+				d->res.output = (Jsonb *) palloc(VARSIZE(r.output));
+				memcpy(d->res.output, r.output, VARSIZE(r.output));
+			}
+			MemoryContextSwitchTo(old);
+			if (d->res.output && !d->res.deferred &&
+				!validate_value(d, d->action->output_schema, d->res.output, false))
+				return;
+			if (d->res.output && d->secrets != NIL)
+			{
+				RedactSpec	only_secrets = {0};
+
+				only_secrets.secret_values = d->secrets;
+				old = MemoryContextSwitchTo(d->cxt);
+				d->res.output = algawf_redact(d->res.output, &only_secrets);
+				MemoryContextSwitchTo(old);
+			}
+		}
+		else
+		{
+			fail(d, r.category, r.code ? r.code : "INTERNAL_ERROR", r.retryable,
+				 r.message ? r.message : "the request failed", r.detail, r.hint);
+			d->res.retry_after_ms = r.retry_after_ms;
+		}
+		return;
+	}
+#endif
 	fail(d, AEC_ACTION, "INTERNAL_ERROR", false,
-		 psprintf("%s actions are not yet available in this build (action %s)", kind, d->action->action_id),
-		 "The HTTP/SMTP outbox (algawf.http_requests) and its sender are not installed yet.",
-		 "Use an SQL or built-in action for now.");
+		 psprintf("%s actions are not yet available in this build (action %s)",
+				  d->action->kind == IMPL_HTTP ? "declarative http" : "smtp", d->action->action_id),
+		 d->action->kind == IMPL_HTTP ?
+		 "Only {\"kind\": \"http\"} without a request template (the input is the request) is sent by this build." :
+		 "SMTP sending is not part of this build.",
+		 "Use an SQL or built-in action, or the http kind with the request as input.");
 }
 
 /* ---- the call ------------------------------------------------------------ */
@@ -1088,7 +1148,7 @@ run_call(Dispatch *d)
 	{
 		if (lookup_key(d))
 			return;
-		if (d->action->side_effectful)
+		if (d->action->side_effectful && !d->claimed)
 		{
 			insert_invocation(d, "RUNNING", true);
 			if (!d->claimed)
@@ -1104,7 +1164,7 @@ run_call(Dispatch *d)
 	if (d->action->kind == IMPL_SQL || d->action->kind == IMPL_BUILTIN)
 		execute(d);
 	else
-		defer_external(d);
+		run_external(d);
 }
 
 ActionResult
