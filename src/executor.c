@@ -533,6 +533,9 @@ algawf_executor_main(Datum arg)
 		else
 			executor_set_state(WS_SENDING);
 
+		/* statistics held back by the 1 s flush interval go out before sleeping */
+		pgstat_report_stat(true);
+
 		MemoryContextSwitchTo(round_cxt);
 		if (wait_for_work(until))
 			exec.tick_due = 0;	/* whatever woke us, the timer duties look too */

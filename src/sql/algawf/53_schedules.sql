@@ -173,7 +173,7 @@ BEGIN
     --    works for the tenant set in algawf.tenant)
     IF run_runs THEN
         FOR t IN SELECT DISTINCT r.tenant FROM algawf.workflow_runs r
-                  WHERE r.status IN ('RUNNING', 'WAITING') AND r.runnable_at <= now()
+                  WHERE r.status IN ('RUNNING', 'WAITING') AND r.runnable_at <= clock_timestamp()
         LOOP
             PERFORM set_config('algawf.tenant', t::text, true);
             ran := ran + algawf.run_pending(100);
