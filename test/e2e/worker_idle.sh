@@ -39,6 +39,9 @@ wait_for 10 '[ "$(pcq -d wk -c "SELECT status FROM algawf.workflow_runs WHERE ru
 late=$(pcq -d wk -c "SELECT round(extract(epoch FROM completed_at - created_at) * 1000) - 3000 FROM algawf.workflow_runs WHERE run_id = '$run'")
 ok $([ -n "$late" ] && [ "$late" -ge 0 ] && [ "$late" -lt 300 ]; echo $?) "a 3 s timer fires on time (${late} ms late)"
 
+ok $([ "$(pcq -d wk -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE '%algawf executor%'")" -gt 0 ]; echo $?) \
+    "pg_stat_statements does see the executors' statements when they work"
+
 # the idle minute
 sleep 1
 wake0=$(pcq -d wk -c "SELECT sum(wakeups) FROM algawf.worker_status")
