@@ -35,6 +35,7 @@
 #include "storage/spin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
@@ -72,22 +73,29 @@ static const char *SQL_TENANTS =
 "   WHERE d.tenant = t.tenant AND d.status IN ('RUNNING', 'WAITING')"
 "     AND d.runnable_at IS NOT NULL AND d.runnable_at <= now())";
 
+/*
+ * No join: the plan must be "walk the (tenant, runnable_at) index, stop at
+ * the first lockable row" whatever the statistics say (a burst of new runs
+ * has none yet), and it is planned for each tenant anew (a custom plan: one
+ * tenant's backlog must not make the plan for another tenant's single run
+ * walk through it).
+ */
 static const char *SQL_PICK =
 "/* algawf executor: claim */ "
-"SELECT r.run_id "
-"FROM algawf.workflow_runs r "
-"JOIN algawf.workflow_definitions d ON d.tenant = r.tenant AND d.workflow_id = r.workflow_id "
+"SELECT r.run_id FROM algawf.workflow_runs r "
 "WHERE r.tenant = $1 AND r.status IN ('RUNNING', 'WAITING') "
 "  AND r.runnable_at IS NOT NULL AND r.runnable_at <= now() "
-"  AND (r.started_at IS NOT NULL"
-"       OR (NOT d.is_paused"
-"           AND (d.concurrency_limit IS NULL"
-"                OR (pg_try_advisory_xact_lock(hashtextextended(r.tenant::text || r.workflow_id::text, 7270))"
-"                    AND (SELECT count(*) FROM algawf.workflow_runs x"
-"                          WHERE x.tenant = r.tenant AND x.workflow_id = r.workflow_id"
-"                            AND x.status IN ('RUNNING', 'WAITING') AND x.started_at IS NOT NULL)"
-"                        < d.concurrency_limit)))) "
-"ORDER BY r.runnable_at "
+"  AND (r.started_at IS NOT NULL OR NOT EXISTS ("
+"       SELECT 1 FROM algawf.workflow_definitions d"
+"        WHERE d.tenant = r.tenant AND d.workflow_id = r.workflow_id"
+"          AND (d.is_paused"
+"               OR (d.concurrency_limit IS NOT NULL"
+"                   AND NOT (pg_try_advisory_xact_lock(hashtextextended(r.tenant::text || r.workflow_id::text, 7270))"
+"                            AND (SELECT count(*) FROM algawf.workflow_runs x"
+"                                  WHERE x.tenant = r.tenant AND x.workflow_id = r.workflow_id"
+"                                    AND x.status IN ('RUNNING', 'WAITING') AND x.started_at IS NOT NULL)"
+"                                < d.concurrency_limit))))) "
+"ORDER BY r.tenant, r.runnable_at "
 "LIMIT 1 "
 "FOR UPDATE OF r SKIP LOCKED";
 
@@ -164,6 +172,82 @@ runq_after_error(void)
 }
 
 /*
+ * The tenants with due runs, fetched at most every TENANTS_TTL_MS: the
+ * skip-scan is the dearest query of a claim while a backlog drains (the
+ * index still holds the entries of the runs just finished), and a tenant
+ * that queues its first run waits at most that long to be seen.
+ */
+#define TENANTS_TTL_MS 100
+
+static pg_uuid_t *tenant_cache = NULL;
+static int	tenant_count = 0;
+static TimestampTz tenants_at = 0;
+
+static void
+fetch_tenants(void)
+{
+	int			i;
+	int			n;
+
+	if (SPI_execute_plan(executor_plan(PLAN_TENANTS, SQL_TENANTS, 0, NULL), NULL, NULL, false,
+						 MAX_TENANTS_PER_CLAIM) != SPI_OK_SELECT)
+		elog(ERROR, "algawf executor: tenant query failed");
+	n = (int) SPI_processed;
+	if (tenant_cache)
+		pfree(tenant_cache);
+	tenant_cache = MemoryContextAlloc(TopMemoryContext, sizeof(pg_uuid_t) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		tenant_cache[i] = *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	tenant_count = n;
+	tenants_at = GetCurrentTimestamp();
+}
+
+/* try the cached tenants in round-robin order from the shared cursor */
+static bool
+pick_run(pg_uuid_t *tenant, pg_uuid_t *run)
+{
+	Oid			uuid_type = UUIDOID;
+	int			start = 0;
+	int			i;
+	pg_uuid_t	cursor;
+	bool		cursor_set;
+
+	SpinLockAcquire(&algawf_shared->mutex);
+	cursor = algawf_shared->fair_cursor;
+	cursor_set = algawf_shared->fair_cursor_set;
+	SpinLockRelease(&algawf_shared->mutex);
+	if (cursor_set)
+	{
+		for (start = 0; start < tenant_count; start++)
+			if (uuid_order(&tenant_cache[start], &cursor) > 0)
+				break;
+		if (start == tenant_count)
+			start = 0;
+	}
+	for (i = 0; i < tenant_count; i++)
+	{
+		pg_uuid_t  *t = &tenant_cache[(start + i) % tenant_count];
+		Datum		arg = UUIDPGetDatum(t);
+
+		if (SPI_execute_with_args(SQL_PICK, 1, &uuid_type, &arg, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "algawf executor: claim query failed");
+		if (SPI_processed == 1)
+		{
+			bool		isnull;
+
+			*run = *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			*tenant = *t;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * Claim and execute one segment.  Returns false when no run could be
  * claimed.  *more says whether other tenants had due runs too.
  */
@@ -171,74 +255,34 @@ static bool
 execute_one(bool *more)
 {
 	Oid			uuid_type = UUIDOID;
-	pg_uuid_t  *tenants;
-	int			ntenants;
-	int			start = 0;
-	int			i;
-	bool		found = false;
+	bool		found;
 	pg_uuid_t	tenant;
 	pg_uuid_t	run;
-	pg_uuid_t	cursor;
-	bool		cursor_set;
+	bool		fresh = false;
 
 	*more = false;
 	executor_xact_begin("algawf: claiming a run");
 
-	if (SPI_execute_plan(executor_plan(PLAN_TENANTS, SQL_TENANTS, 0, NULL), NULL, NULL, false,
-						 MAX_TENANTS_PER_CLAIM) != SPI_OK_SELECT)
-		elog(ERROR, "algawf executor: tenant query failed");
-	ntenants = (int) SPI_processed;
-	if (ntenants == 0)
+	if (tenant_count == 0 ||
+		TimestampDifferenceExceeds(tenants_at, GetCurrentTimestamp(), TENANTS_TTL_MS))
 	{
-		executor_xact_commit();
-		return false;
+		fetch_tenants();
+		fresh = true;
 	}
-	tenants = palloc(sizeof(pg_uuid_t) * ntenants);
-	for (i = 0; i < ntenants; i++)
+	found = pick_run(&tenant, &run);
+	if (!found && !fresh)
 	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-
-		tenants[i] = *DatumGetUUIDP(d);
-	}
-
-	/* start after the tenant served last */
-	SpinLockAcquire(&algawf_shared->mutex);
-	cursor = algawf_shared->fair_cursor;
-	cursor_set = algawf_shared->fair_cursor_set;
-	SpinLockRelease(&algawf_shared->mutex);
-	if (cursor_set)
-	{
-		for (start = 0; start < ntenants; start++)
-			if (uuid_order(&tenants[start], &cursor) > 0)
-				break;
-		if (start == ntenants)
-			start = 0;
-	}
-
-	for (i = 0; i < ntenants && !found; i++)
-	{
-		pg_uuid_t  *t = &tenants[(start + i) % ntenants];
-		Datum		arg = UUIDPGetDatum(t);
-
-		if (SPI_execute_plan(executor_plan(PLAN_PICK, SQL_PICK, 1, &uuid_type), &arg, NULL, false, 1)
-			!= SPI_OK_SELECT)
-			elog(ERROR, "algawf executor: claim query failed");
-		if (SPI_processed == 1)
-		{
-			bool		isnull;
-
-			run = *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-			tenant = *t;
-			found = true;
-		}
+		/* nothing among the tenants known: maybe new ones queued something */
+		fetch_tenants();
+		found = pick_run(&tenant, &run);
 	}
 	if (!found)
 	{
+		tenant_count = 0;
 		executor_xact_commit();
 		return false;
 	}
-	*more = ntenants > 1;
+	*more = tenant_count > 1;
 
 	SpinLockAcquire(&algawf_shared->mutex);
 	algawf_shared->fair_cursor = tenant;
