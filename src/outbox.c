@@ -26,6 +26,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "action.h"
 #include "executor_int.h"
 #include "guc.h"
 #include "http.h"
@@ -42,6 +43,7 @@ typedef struct Inflight
 	pg_uuid_t	tenant;
 	pg_uuid_t	request_id;
 	char	   *expect;			/* expect_status as text ("{200,201}") or NULL */
+	List	   *secrets;		/* secret values sent: scrubbed from the response */
 } Inflight;
 
 static List *inflight = NIL;	/* of Inflight *, in TopMemoryContext */
@@ -70,16 +72,29 @@ static const char *SQL_RENEW =
 "UPDATE algawf.http_requests SET lease_expires_at = now() + $2 * interval '1 second' "
 " WHERE status = 'sending' AND lease_owner = $1";
 
-static const char *secrets_unavailable =
-"the request uses {\"$secret\": ...} values, which need the dispatcher's secret resolver";
-
-/* does the value hold a {"$secret": NAME} marker anywhere? */
-static bool
-secret_markers(Jsonb *j)
+/* the value with {"$secret": NAME} replaced, or NULL with *why set */
+static Jsonb *
+resolve_or_explain(Jsonb *value, Inflight *f, const char **why, const char **code,
+				   const char **category)
 {
-	if (j == NULL)
-		return false;
-	return strstr(JsonbToCString(NULL, &j->root, VARSIZE(j)), "\"$secret\"") != NULL;
+	ResolvedSecrets rs;
+	Jsonb	   *resolved;
+	ListCell   *lc;
+	MemoryContext old;
+
+	memset(&rs, 0, sizeof(rs));
+	resolved = secrets_resolve(value, &f->tenant, &rs);
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	foreach(lc, rs.values)
+		f->secrets = lappend(f->secrets, pstrdup(lfirst(lc)));
+	MemoryContextSwitchTo(old);
+	if (resolved == NULL)
+	{
+		*why = psprintf("secret \"%s\" is not set for this tenant", rs.missing ? rs.missing : "?");
+		*code = "NOT_FOUND";
+		*category = "ValidationError";
+	}
+	return resolved;
 }
 
 static Inflight *
@@ -103,6 +118,7 @@ inflight_remove(Inflight *f)
 	inflight = list_delete_ptr(inflight, f);
 	if (f->expect)
 		pfree(f->expect);
+	list_free_deep(f->secrets);
 	pfree(f);
 }
 
@@ -250,13 +266,24 @@ outbox_record_finished(void)
 			copy.body[res.body_len] = '\0';
 			copy.headers = pstrdup(res.headers ? res.headers : "");
 			http_result_free(&res);
-			inflight_remove(f);
 
 			if (copy.outcome == HTTP_RESPONSE && memchr(copy.body, '\0', copy.body_len) != NULL)
 			{
 				copy.outcome = HTTP_FAILED;
 				snprintf(copy.error, sizeof(copy.error), "the response body is binary (contains NUL bytes); http.request handles text only");
 			}
+			if (f->secrets != NIL)
+			{
+				/* an echoing server must not bring the secrets back into the run */
+				RedactSpec	spec;
+
+				memset(&spec, 0, sizeof(spec));
+				spec.secret_values = f->secrets;
+				copy.body = algawf_scrub_text(copy.body, &spec);
+				copy.body_len = strlen(copy.body);
+				copy.headers = algawf_scrub_text(copy.headers, &spec);
+			}
+			inflight_remove(f);
 			http_verdict(&copy, expect, &verdict);
 			record_one(&tenant, &request_id, verdict.ok ? "done" : "failed",
 					   &copy, verdict.ok ? NULL : verdict.error);
@@ -352,13 +379,13 @@ outbox_claim_and_start(void)
 			why_code = "TRANSIENT_FAILURE";
 			why_category = "TransientError";
 		}
-		else if (secret_markers(headers) || secret_markers(body_json))
-		{
-			why = secrets_unavailable;
-			why_code = "INTERNAL_ERROR";
-		}
 		else
 			why = http_url_problem(url);
+		/* secrets are resolved now, into this process's memory only */
+		if (why == NULL && headers && jsonb_has_secret_marker(headers))
+			headers = resolve_or_explain(headers, f, &why, &why_code, &why_category);
+		if (why == NULL && body_json && jsonb_has_secret_marker(body_json))
+			body_json = resolve_or_explain(body_json, f, &why, &why_code, &why_category);
 		if (why)
 		{
 			record_one(&f->tenant, &f->request_id, "failed", NULL,

@@ -18,6 +18,8 @@ sleep 0.5
 q -c "DELETE FROM algawf.workflow_runs WHERE tenant = '$T'" -c "DELETE FROM algawf.workflow_definitions WHERE tenant = '$T'" \
   -c "DELETE FROM algawf.http_requests WHERE tenant = '$T'" >/dev/null
 
+q -c "SET algawf.tenant = '$T'" -c "SELECT algawf.set_secret('E2E_TOKEN', 'Bearer e2e-s3cr3t-value')" >/dev/null
+
 # wf KEY URL [RETRY] [EXTRA-INPUT]: a one-step workflow calling URL
 n=0
 wf() {
@@ -29,7 +31,7 @@ wf() {
 }
 start() { q -c "SET algawf.tenant = '$T'" -c "SELECT algawf.run('$1', '{}')"; }
 status_of() { q -c "SELECT status FROM algawf.workflow_runs WHERE run_id = '$1'" 2>/dev/null; }
-finished() { wait_for "${2:-20}" '[ "$(status_of '"$1"')" = SUCCEEDED ] || [ "$(status_of '"$1"')" = FAILED ]'; }
+finished() { [ -n "$1" ] && wait_for "${2:-20}" '[ "$(status_of '"$1"')" = SUCCEEDED ] || [ "$(status_of '"$1"')" = FAILED ]'; }
 attempts() { q -c "SELECT string_agg(status || coalesce(':' || (error->>'code'), ''), ',' ORDER BY seq) FROM algawf.workflow_run_steps WHERE run_id = '$1'"; }
 
 wf ok "http://127.0.0.1:$FP/echo" "" '"method": "POST", "json": {"ticket": 42}, "headers": {"X-Test": "yes"}, "query": {"q": "a b"}'
@@ -43,6 +45,7 @@ wf notfound "http://127.0.0.1:$FP/status/404" '{"maxAttempts": 3, "backoffMs": 1
 wf expect "http://127.0.0.1:$FP/status/404" "" '"expectStatus": [200, 404]'
 wf forbidden "http://169.254.169.254/latest/meta-data/" ""
 wf slow "http://127.0.0.1:$FP/slow?ms=1000" ""
+wf secret "http://127.0.0.1:$FP/echo" "" '"headers": {"Authorization": {"$secret": "E2E_TOKEN"}}'
 
 # ---- a plain call: request, response, headers ---------------------------------
 r=$(start ok); finished "$r"
@@ -92,6 +95,17 @@ is "$(q -c "SELECT status || ' ' || (error->>'code') FROM algawf.workflow_runs W
 is "$(q -c "SELECT error->>'message' FROM algawf.workflow_runs WHERE run_id = '$r'")" \
     'http.request: host "169.254.169.254" (port 80) is not in algawf.http_allowed_hosts' "... with a clear message"
 is "$(grep -c '169.254' "$FAKE_LOG")" 0 "nothing was sent"
+
+# ---- secrets: resolved only when sent, never stored, not brought back by an echo -----------
+r=$(start secret); finished "$r"
+is "$(status_of "$r")" SUCCEEDED "a call with a {\"\$secret\"} header succeeds"
+grep -F "\"x-correlation-id\":\"$r\"" "$FAKE_LOG" | grep -q '"authorization":"Bearer e2e-s3cr3t-value"'
+ok $? "the server received the secret's value"
+is "$(q -c "SELECT headers->'Authorization'->>'\$secret' FROM algawf.http_requests WHERE run_id = '$r'")" E2E_TOKEN \
+    "the outbox row holds the reference, not the value"
+is "$(q -c "SELECT count(*) FROM algawf.http_requests WHERE run_id = '$r' AND (headers::text || coalesce(response_body, '') || coalesce(response_headers::text, '')) LIKE '%s3cr3t%'")" 0 \
+    "the value is stored nowhere in the outbox (the echoed response is scrubbed)"
+is "$(q -c "SELECT count(*) FROM algawf.workflow_runs WHERE run_id = '$r' AND vars::text LIKE '%s3cr3t%'")" 0 "nor in the run's data"
 
 # ---- many in flight ---------------------------------------------------------------------------
 t0=$(now_ms)
