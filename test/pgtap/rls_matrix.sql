@@ -21,7 +21,6 @@ SELECT c.oid, x.why
 FROM (VALUES
     ('algawf.actions', 'the action registry is global: the same catalog for every tenant'),
     ('psa.system_interaction_types', 'reference data shared by all tenants (read-only)'),
-    ('psa.permissions', 'Alga''s permission taxonomy is shared reference data'),
     ('algawf.tenant_roles', 'the membership table itself: a role sees only its own memberships')
 ) AS x(name, why)
 JOIN pg_class c ON c.oid = to_regclass(x.name);
