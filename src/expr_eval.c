@@ -1882,11 +1882,11 @@ expr_template_render(const ExprTemplate *t, JvArena *a, Jv *input, Jv *bindings,
 		if (t->exprs[i])
 		{
 			Jv		   *v;
+			Frame		top = {NULL, NULL};
 
 			c.expr = t->exprs[i];
 			c.funcset = t->exprs[i]->funcset;
 			c.depth = 0;
-			Frame		top = {NULL, NULL};
 
 			v = eval_node(&c, t->exprs[i]->root, w, &top);
 			if (v != NULL && vt(v) != VT_STR)
