@@ -1860,7 +1860,7 @@ expr_template_render(const ExprTemplate *t, JvArena *a, Jv *input, Jv *bindings,
 	size_t		saved_limit = a->limit;
 	JvBuf		b;
 	Jv		   *w;
-	int			i;
+	volatile int i = 0;
 	const char *out;
 
 	memset(&c, 0, sizeof(c));
@@ -1871,6 +1871,9 @@ expr_template_render(const ExprTemplate *t, JvArena *a, Jv *input, Jv *bindings,
 	{
 		a->limit = saved_limit;
 		a->exhausted = false;
+		/* positions are relative to the hole's expression: make them template-relative */
+		if (err->pos >= 0 && i < t->nparts)
+			err->pos += t->offsets[i];
 		return NULL;
 	}
 	jv_buf_init(&b, a);

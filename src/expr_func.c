@@ -767,8 +767,8 @@ f_pad(Ctx *c, Jv **args, int nargs, Jv *input, int pos)
 	padlen = floor(fabs(width)) - (double) ex_utf8_count(s->u.str.s, s->u.str.len);
 	if (!(padlen > 0))
 		return s;
-	if (padlen > (double) c->max_string)
-		ex_check_string(c, (size_t) -1 / 2, pos);
+	if (c->max_string && padlen > (double) c->max_string)
+		ex_check_string(c, (size_t) padlen + s->u.str.len, pos);
 	need = (size_t) padlen;
 	pcchars = ex_utf8_count(pc, pclen);
 	/* bytes for `need` characters of the repeated pad string */

@@ -152,6 +152,7 @@ struct ExprTemplate
 	const char **text;			/* literal text before part i */
 	size_t	   *textlen;
 	Expr	  **exprs;			/* NULL for the trailing text-only part */
+	int		   *offsets;		/* byte offset of each expression in the template */
 	const char *src;
 	size_t		srclen;
 };

@@ -822,7 +822,7 @@ led(Parser *p, Tok *t, Node *left)
 					((left->nlen == 8 && memcmp(left->name, "function", 8) == 0) ||
 					 (left->nlen == 2 && memcmp(left->name, "\xCE\xBB", 2) == 0)))
 					UNSUPPORTED(p, left->pos, "function definitions (lambdas) are not supported");
-				n = new_node(p, NK_CALL, t->pos);
+				n = new_node(p, NK_CALL, left->pos);
 				n->lhs = left;
 				if (!tok_is(p, OP_RPAREN))
 				{
@@ -986,7 +986,7 @@ check_function(Parser *p, Node *call)
 		fn = expr_find_function(proc->name, proc->nlen, p->funcset, false);
 		if (fn == NULL && p->funcset == EXPR_FUNCSET_ALGA)
 			perr(p, EXPR_ERR_UNSUPPORTED, proc->pos, "U1002",
-				 "function %s is not in the 'alga' function set (allowed: nowIso, coalesce, len, toString, append)",
+				 "function $%s is not in the 'alga' function set (allowed: nowIso, coalesce, len, toString, append)",
 				 proc->name);
 		call->fn = fn;
 		return;
@@ -1021,67 +1021,82 @@ process(Parser *p, Node *e)
 	Node	   *r = e;
 	int			i;
 
-	if (++p->depth > p->max_depth + 16)
+	if (++p->depth > p->max_depth)
 		perr(p, EXPR_ERR_LIMIT, e->pos, "L1002",
 			 "expression nesting exceeds the maximum depth (%d)", p->max_depth);
 	switch (e->kind)
 	{
 		case NK_RAW_DOT:
 			{
-				Node	   *lstep = process(p, e->lhs);
-				Node	   *rest;
-				bool		keep = false;
+				/* a.b.c... is a left-deep chain: walk it without recursing */
+				NodeList	chain = {0};
+				Node	   *x = e;
+				Node	   *lstep;
+				int			k;
 
+				while (x->kind == NK_RAW_DOT)
+				{
+					list_push(p, &chain, x);
+					x = x->lhs;
+				}
+				lstep = process(p, x);
 				r = lstep->kind == NK_PATH ? lstep : make_path(p, lstep);
-				rest = process(p, e->rhs);
-				if (rest->kind == NK_PATH)
+				for (k = chain.n - 1; k >= 0; k--)
 				{
-					for (i = 0; i < rest->nitems; i++)
-						append_to(p, &r->items, &r->nitems, rest->items[i]);
-					/* a path's own [] / group / predicates were on its steps */
-				}
-				else
-				{
-					if (rest->npreds)
-					{
-						rest->stages = rest->preds;
-						rest->nstages = rest->npreds;
-						rest->preds = NULL;
-						rest->npreds = 0;
-					}
-					append_to(p, &r->items, &r->nitems, rest);
-				}
-				for (i = 0; i < r->nitems; i++)
-				{
-					Node	   *step = r->items[i];
+					Node	   *dot = chain.items[k];
+					Node	   *rest = process(p, dot->rhs);
+					bool		keep = false;
 
-					if (step->kind == NK_NUMBER || step->kind == NK_VALUE)
+					if (rest->kind == NK_PATH)
 					{
-						char		buf[40];
+						for (i = 0; i < rest->nitems; i++)
+							append_to(p, &r->items, &r->nitems, rest->items[i]);
+					}
+					else
+					{
+						if (rest->npreds)
+						{
+							rest->stages = rest->preds;
+							rest->nstages = rest->npreds;
+							rest->preds = NULL;
+							rest->npreds = 0;
+						}
+						append_to(p, &r->items, &r->nitems, rest);
+					}
+					for (i = 0; i < r->nitems; i++)
+					{
+						Node	   *step = r->items[i];
 
-						if (step->kind == NK_NUMBER)
-							jv_format_number(step->lit->u.num, buf);
-						else
-							snprintf(buf, sizeof(buf), "%s",
-									 step->lit->type == JV_NULL ? "null" : step->lit->u.b ? "true" : "false");
-						SYNTAX(p, step->pos, "S0213",
-							   "The literal value %s cannot be used as a step within a path expression", buf);
+						if (step->kind == NK_NUMBER || step->kind == NK_VALUE)
+						{
+							char		buf[40];
+
+							if (step->kind == NK_NUMBER)
+								jv_format_number(step->lit->u.num, buf);
+							else
+								snprintf(buf, sizeof(buf), "%s",
+										 step->lit->type == JV_NULL ? "null" : step->lit->u.b ? "true" : "false");
+							SYNTAX(p, step->pos, "S0213",
+								   "The literal value %s cannot be used as a step within a path expression", buf);
+						}
+						if (step->kind == NK_STRING)
+						{
+							step->kind = NK_NAME;
+							step->name = step->lit->u.str.s;
+							step->nlen = step->lit->u.str.len;
+						}
+						if (step->flags & NF_KEEP_ARRAY)
+							keep = true;
 					}
-					if (step->kind == NK_STRING)
-					{
-						step->kind = NK_NAME;
-						step->name = step->lit->u.str.s;
-						step->nlen = step->lit->u.str.len;
-					}
-					if (step->flags & NF_KEEP_ARRAY)
-						keep = true;
+					if (keep)
+						r->flags |= NF_KEEP_SINGLETON;
+					if (r->items[0]->kind == NK_ARRAY)
+						r->items[0]->flags |= NF_CONSARRAY;
+					if (r->items[r->nitems - 1]->kind == NK_ARRAY)
+						r->items[r->nitems - 1]->flags |= NF_CONSARRAY;
+					if (k > 0 && (dot->flags & NF_KEEP_ARRAY))
+						r->flags |= NF_KEEP_ARRAY;
 				}
-				if (keep)
-					r->flags |= NF_KEEP_SINGLETON;
-				if (r->items[0]->kind == NK_ARRAY)
-					r->items[0]->flags |= NF_CONSARRAY;
-				if (r->items[r->nitems - 1]->kind == NK_ARRAY)
-					r->items[r->nitems - 1]->flags |= NF_CONSARRAY;
 				break;
 			}
 		case NK_RAW_PRED:
@@ -1348,7 +1363,8 @@ expr_template_compile(JvArena *a, const char *tmpl, size_t len, int funcset,
 	t->text = jv_alloc(a, cap * sizeof(char *));
 	t->textlen = jv_alloc(a, cap * sizeof(size_t));
 	t->exprs = jv_alloc(a, cap * sizeof(Expr *));
-	if (!t->text || !t->textlen || !t->exprs)
+	t->offsets = jv_alloc(a, cap * sizeof(int));
+	if (!t->text || !t->textlen || !t->exprs || !t->offsets)
 		goto oom;
 	for (;;)
 	{
@@ -1367,15 +1383,18 @@ expr_template_compile(JvArena *a, const char *tmpl, size_t len, int funcset,
 			const char **nt = jv_alloc(a, cap * 2 * sizeof(char *));
 			size_t	   *nl = jv_alloc(a, cap * 2 * sizeof(size_t));
 			Expr	  **ne = jv_alloc(a, cap * 2 * sizeof(Expr *));
+			int		   *no = jv_alloc(a, cap * 2 * sizeof(int));
 
-			if (!nt || !nl || !ne)
+			if (!nt || !nl || !ne || !no)
 				goto oom;
 			memcpy(nt, t->text, cap * sizeof(char *));
 			memcpy(nl, t->textlen, cap * sizeof(size_t));
 			memcpy(ne, t->exprs, cap * sizeof(Expr *));
+			memcpy(no, t->offsets, cap * sizeof(int));
 			t->text = nt;
 			t->textlen = nl;
 			t->exprs = ne;
+			t->offsets = no;
 			cap *= 2;
 		}
 		if (open == NULL)
@@ -1383,6 +1402,7 @@ expr_template_compile(JvArena *a, const char *tmpl, size_t len, int funcset,
 			t->text[t->nparts] = copy + text_start;
 			t->textlen[t->nparts] = len - text_start;
 			t->exprs[t->nparts] = NULL;
+			t->offsets[t->nparts] = 0;
 			t->nparts++;
 			return t;
 		}
@@ -1409,6 +1429,7 @@ expr_template_compile(JvArena *a, const char *tmpl, size_t len, int funcset,
 			t->text[t->nparts] = copy + text_start;
 			t->textlen[t->nparts] = (open - copy) - text_start;
 			t->exprs[t->nparts] = e;
+			t->offsets[t->nparts] = (int) estart;
 			t->nparts++;
 			i = eend + 2;
 			text_start = i;
