@@ -1,5 +1,7 @@
 -- The expression language: algawf.eval, algawf.check_expr, algawf.render_template.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS algawf CASCADE;
+RESET client_min_messages;
 
 -- paths, literals, undefined (SQL NULL) versus null
 SELECT algawf.eval('payload.ticket.id', '{"payload": {"ticket": {"id": 42}}}');
@@ -155,3 +157,10 @@ RESET algawf.expr_max_memory;
 SELECT count(*), sum((algawf.eval('a * 2', jsonb_build_object('a', g)))::int)
   FROM generate_series(1, 1000) g;
 SELECT algawf.eval(e, '{"a": 2}') FROM (VALUES ('a + 1'), ('a * 10'), ('a + 1')) v(e);
+
+-- leave the database as we found it (later tests create the extensions themselves)
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS algawf;
+DROP EXTENSION IF EXISTS algawf_psa;
+DROP EXTENSION IF EXISTS pgcrypto;
+RESET client_min_messages;
