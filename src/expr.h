@@ -67,6 +67,11 @@ typedef struct ExprHooks
 	void		(*materialize) (void *ctx, JvArena *a, Jv *v);
 	/* called by recursive walkers over data; may longjmp out (check_stack_depth) */
 	void		(*stack_check) (void *ctx);
+	/*
+	 * Optional: the member key of a JVF_LAZY object without materializing the
+	 * others (NULL when absent; on allocation failure set a->exhausted).
+	 */
+	Jv		   *(*lazy_get) (void *ctx, JvArena *a, Jv *obj, const char *key, size_t klen);
 	void	   *ctx;
 } ExprHooks;
 

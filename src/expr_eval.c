@@ -209,7 +209,17 @@ ex_obj_get(Ctx *c, Jv *obj, const char *k, size_t klen)
 	size_t		i;
 
 	if (obj->flags & JVF_LAZY)
+	{
+		if (c->hooks->lazy_get)
+		{
+			Jv		   *v = c->hooks->lazy_get(c->hooks->ctx, c->a, obj, k, klen);
+
+			if (c->a->exhausted)
+				ex_oom(c);
+			return v;
+		}
 		ex_force(c, obj);
+	}
 	for (i = 0; i < obj->u.obj.n; i++)
 	{
 		JvPair	   *p = &obj->u.obj.pairs[i];
@@ -484,8 +494,6 @@ ex_lookup(Ctx *c, Jv *input, const char *k, size_t klen)
 				return res;
 			}
 		case VT_OBJ:
-			if (c->hooks->materialize && (input->flags & JVF_LAZY))
-				ex_force(c, input);
 			return ex_obj_get(c, input, k, klen);
 		default:
 			return NULL;
@@ -498,12 +506,28 @@ void
 ex_format_number15(double d, char *buf)
 {
 	char		tmp[40];
+	int			sig = 0;
+	bool		lead = true;
+	const char *q;
 
 	if (is_integer(d) || !isfinite(d))
 	{
 		jv_format_number(d, buf);
 		return;
 	}
+	/* when the shortest form has at most 15 significant digits it is the answer */
+	jv_format_number(d, buf);
+	for (q = buf; *q && *q != 'e'; q++)
+	{
+		if (*q < '0' || *q > '9')
+			continue;
+		if (lead && *q == '0')
+			continue;
+		lead = false;
+		sig++;
+	}
+	if (sig <= 15)
+		return;
 	snprintf(tmp, sizeof(tmp), "%.14e", d);
 	jv_format_number(strtod(tmp, NULL), buf);
 }
@@ -1709,7 +1733,21 @@ finalize(Ctx *c, Jv *v, int depth)
 			if (!isfinite(v->u.num))
 				ex_throw(c, -1, "D1001", "Number out of range: %s",
 						 isnan(v->u.num) ? "NaN" : v->u.num > 0 ? "Infinity" : "-Infinity");
-			return (size_t) jv_format_number(v->u.num, num);
+			(void) num;
+			/* integers: exact; other numbers: an upper estimate (formatting costs more) */
+			if (is_integer(v->u.num) && fabs(v->u.num) < 9007199254740992.0)
+			{
+				uint64_t	u = (uint64_t) fabs(v->u.num);
+				size_t		n = v->u.num < 0 ? 2 : 1;
+
+				while (u >= 10)
+				{
+					u /= 10;
+					n++;
+				}
+				return n;
+			}
+			return 24;
 		case VT_STR:
 			if (has_lone_surrogate(v->u.str.s, v->u.str.len))
 				ex_throw(c, -1, "D3140",
@@ -1768,7 +1806,7 @@ default_now(void *ctx)
 	return floor((double) ts.tv_sec * 1000.0 + (double) ts.tv_nsec / 1e6);
 }
 
-static const ExprHooks no_hooks = {NULL, default_now, NULL, NULL, NULL};
+static const ExprHooks no_hooks = {NULL, default_now, NULL, NULL, NULL, NULL};
 
 void
 expr_default_limits(ExprLimits *lim)

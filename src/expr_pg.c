@@ -321,9 +321,58 @@ template_cached(const char *tmpl, int funcset)
 
 /* ---- Jsonb -> lazy Jv ----------------------------------------------------------- */
 
+/*
+ * Numeric -> double.  The common case (at most 15 significant digits and a
+ * small exponent) is computed exactly from the on-disk base-10000 digits with
+ * one correctly rounded multiplication or division; anything else goes
+ * through the text form, as numeric_float8 does.
+ */
 static double
 numeric_to_double(Numeric n)
 {
+	const uint16 *hdr = (const uint16 *) VARDATA(n);
+	uint16		h = hdr[0];
+	bool		is_short = (h & 0xC000) == 0x8000;
+	bool		neg;
+	int			weight;
+	const int16 *digits;
+	int			ndigits;
+	int			i;
+	uint64		m = 0;
+	int			exp10;
+	static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+	if ((h & 0xC000) == 0xC000)	/* NaN, infinities */
+		goto slow;
+	if (is_short)
+	{
+		neg = (h & 0x2000) != 0;
+		weight = (h & 0x0040) ? (int) (~0x003F | (h & 0x003F)) : (int) (h & 0x003F);
+		digits = (const int16 *) (hdr + 1);
+		ndigits = (VARSIZE(n) - VARHDRSZ - sizeof(uint16)) / sizeof(int16);
+	}
+	else
+	{
+		neg = (h & 0xC000) == 0x4000;
+		weight = (int16) hdr[1];
+		digits = (const int16 *) (hdr + 2);
+		ndigits = (VARSIZE(n) - VARHDRSZ - 2 * sizeof(uint16)) / sizeof(int16);
+	}
+	if (ndigits == 0)
+		return 0.0;
+	if (ndigits > 4)
+		goto slow;
+	for (i = 0; i < ndigits; i++)
+		m = m * 10000 + (uint64) digits[i];
+	if (m >= (UINT64CONST(1) << 53))
+		goto slow;
+	exp10 = 4 * (weight - (ndigits - 1));
+	if (exp10 >= 0 && exp10 <= 22)
+		return neg ? -((double) m * pow10[exp10]) : (double) m * pow10[exp10];
+	if (exp10 < 0 && exp10 >= -22)
+		return neg ? -((double) m / pow10[-exp10]) : (double) m / pow10[-exp10];
+slow:
 	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(n)));
 }
 
@@ -427,6 +476,16 @@ materialize(void *ctx, JvArena *a, Jv *v)
 }
 
 static Jv *
+lazy_get(void *ctx, JvArena *a, Jv *obj, const char *key, size_t klen)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer((JsonbContainer *) obj->u.obj.pairs, key, (int) klen, &v) == NULL)
+		return NULL;
+	return from_jbv(a, &v);
+}
+
+static Jv *
 lazy_from_jsonb(JvArena *a, Jsonb *jb)
 {
 	Jv		   *v;
@@ -480,16 +539,19 @@ push_value(JsonbParseState **st, Jv *v, JsonbIteratorToken tok)
 			s.val.boolean = v->u.b;
 			break;
 		case JV_NUMBER:
+			s.type = jbvNumeric;
+			if (v->u.num == floor(v->u.num) && fabs(v->u.num) < 9007199254740992.0)
+				s.val.numeric = int64_to_numeric((int64) v->u.num);
+			else
 			{
 				char		buf[32];
 
 				jv_format_number(v->u.num, buf);
-				s.type = jbvNumeric;
 				s.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
 																	ObjectIdGetDatum(InvalidOid),
 																	Int32GetDatum(-1)));
-				break;
 			}
+			break;
 		case JV_STRING:
 			s.type = jbvString;
 			s.val.string.val = (char *) v->u.str.s;
@@ -597,7 +659,7 @@ hook_stack(void *ctx)
 	check_stack_depth();
 }
 
-static const ExprHooks pg_hooks = {hook_interrupt, hook_now, materialize, hook_stack, NULL};
+static const ExprHooks pg_hooks = {hook_interrupt, hook_now, materialize, hook_stack, lazy_get, NULL};
 
 static void
 current_limits(ExprLimits *lim)

@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	JvArena		a;
 	ExprError	err;
 	ExprLimits	lim;
-	ExprHooks	hooks = {NULL, fixed_now, NULL, NULL, NULL};
+	ExprHooks	hooks = {NULL, fixed_now, NULL, NULL, NULL, NULL};
 	const char *text;
 	size_t		tlen;
 	const uint8_t *nul;
