@@ -41,6 +41,9 @@ SELECT algawf.eval('$keys({"b": 1, "a": 2})'), algawf.eval('$merge([{"a": 1}, {"
 SELECT algawf.eval('$number("0x1F")'), algawf.eval('$round(2.5)'), algawf.eval('$round(3.14159, 2)');
 SELECT algawf.eval('$exists(x)', '{}'), algawf.eval('$boolean([0, ""])'), algawf.eval('$type(null)');
 SELECT algawf.eval('$fromMillis(1509380732935)'), algawf.eval('$toMillis("2017-10-30T16:25:32.935Z")');
+SELECT algawf.eval('$fromMillis(1521801216617, "[FNn], [D1o] [MNn] [Y]")'),
+       algawf.eval('$fromMillis(1521801216617, "[h]:[m01] [P] [z]", "-0500")'),
+       algawf.eval('$toMillis("27th April 2008", "[D1o] [MNn] [Y0001]")');
 SELECT algawf.eval('"a b c" ~> $split(" ") ~> $count()');
 SELECT algawf.eval('$encodeUrlComponent("a b&c")'), algawf.eval('$replace("a-b-c", "-", "+")');
 
@@ -88,6 +91,7 @@ SELECT algawf.render_template('{{ missing }}|{{ n }}|{{ list }}|{{ obj }}|{{ fla
 SELECT algawf.render_template('no holes at all'), algawf.render_template('{{ {"a": {"b": 1}}.a.b }} nested braces');
 SELECT algawf.render_template('Hi {{ toString(len(name)) }}', '{"name": "Ann"}', '{}', 'alga');
 SELECT algawf.render_template('{{ $x }} and {{ $y }}', NULL, '{"x": "one", "y": 2}');
+SELECT algawf.render_template('Due {{ $fromMillis($toMillis(due), "[D]/[M]/[Y]") }}', '{"due": "2024-05-01T10:00:00Z"}');
 
 -- errors carry a SQLSTATE, the JSONata code, the position and a caret excerpt
 SELECT algawf.eval('"s" - 1');

@@ -665,7 +665,7 @@ change_case(Ctx *c, Jv *s, bool upper)
 
 	if (s == NULL)
 		return NULL;
-	out = ex_buf(c, s->u.str.len * 2 + 4);
+	out = ex_buf(c, s->u.str.len * 3 + 4);	/* an invalid byte becomes U+FFFD, 3 bytes */
 	while (i < s->u.str.len)
 	{
 		unsigned	cp = utf8_decode(s->u.str.s, s->u.str.len, &i);
@@ -767,43 +767,53 @@ f_pad(Ctx *c, Jv **args, int nargs, Jv *input, int pos)
 	padlen = floor(fabs(width)) - (double) ex_utf8_count(s->u.str.s, s->u.str.len);
 	if (!(padlen > 0))
 		return s;
-	if (c->max_string && padlen > (double) c->max_string)
-		ex_check_string(c, (size_t) padlen + s->u.str.len, pos);
+	if (padlen > (double) (c->max_string ? c->max_string : (size_t) 1 << 30))
+		ex_throw(c, pos, "L1004",
+				 "padding to %.0f characters exceeds the maximum string length (algawf.expr_max_string = %zu)",
+				 padlen, c->max_string);
 	need = (size_t) padlen;
 	pcchars = ex_utf8_count(pc, pclen);
-	/* bytes for `need` characters of the repeated pad string */
-	for (i = 0; i < need; i++)
 	{
-		size_t		k = i % pcchars;
-		size_t		b0 = ex_utf8_offset(pc, pclen, k);
-		size_t		b1 = ex_utf8_offset(pc, pclen, k + 1);
+		/* byte offsets of the pad string's characters, then `need` of them cyclically */
+		size_t	   *offs = jv_alloc(c->a, (pclen + 1) * sizeof(size_t));
+		size_t		k = 0,
+					b = 0;
 
-		padbytes += b1 - b0;
+		if (offs == NULL)
+			ex_oom(c);
+		while (b < pclen)
+		{
+			offs[k++] = b;
+			b++;
+			while (b < pclen && ((unsigned char) pc[b] & 0xC0) == 0x80)
+				b++;
+		}
+		offs[k] = pclen;
+		pcchars = k;
+		for (i = 0; i < need; i++)
+			padbytes += offs[i % pcchars + 1] - offs[i % pcchars];
+		ex_tick(c, (long) (need / 64));
+		ex_check_string(c, padbytes + s->u.str.len, pos);
+		out = ex_buf(c, padbytes + s->u.str.len);
+		if (width < 0)
+			for (i = 0; i < need; i++)
+			{
+				size_t		n = offs[i % pcchars + 1] - offs[i % pcchars];
+
+				memcpy(out + o, pc + offs[i % pcchars], n);
+				o += n;
+			}
+		memcpy(out + o, s->u.str.s, s->u.str.len);
+		o += s->u.str.len;
+		if (width > 0)
+			for (i = 0; i < need; i++)
+			{
+				size_t		n = offs[i % pcchars + 1] - offs[i % pcchars];
+
+				memcpy(out + o, pc + offs[i % pcchars], n);
+				o += n;
+			}
 	}
-	ex_check_string(c, padbytes + s->u.str.len, pos);
-	out = ex_buf(c, padbytes + s->u.str.len);
-	if (width < 0)
-		for (i = 0; i < need; i++)
-		{
-			size_t		k = i % pcchars;
-			size_t		b0 = ex_utf8_offset(pc, pclen, k);
-			size_t		b1 = ex_utf8_offset(pc, pclen, k + 1);
-
-			memcpy(out + o, pc + b0, b1 - b0);
-			o += b1 - b0;
-		}
-	memcpy(out + o, s->u.str.s, s->u.str.len);
-	o += s->u.str.len;
-	if (width > 0)
-		for (i = 0; i < need; i++)
-		{
-			size_t		k = i % pcchars;
-			size_t		b0 = ex_utf8_offset(pc, pclen, k);
-			size_t		b1 = ex_utf8_offset(pc, pclen, k + 1);
-
-			memcpy(out + o, pc + b0, b1 - b0);
-			o += b1 - b0;
-		}
 	return ex_str_nocopy(c, out, o);
 }
 
@@ -1758,43 +1768,6 @@ f_base64decode(Ctx *c, Jv **args, int nargs, Jv *input, int pos)
 
 /* ---- dates ---------------------------------------------------------------- */
 
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t		era;
-	unsigned	yoe,
-				doy,
-				doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned) (y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t) doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t		era;
-	unsigned	doe,
-				yoe,
-				doy,
-				mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned) (z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	*y = (int64_t) yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y += *m <= 2;
-}
-
 /* ISO 8601 text for ms since the epoch, shifted by offset minutes */
 static Jv *
 iso_string(Ctx *c, double ms, int offset_min, bool has_offset)
@@ -1804,7 +1777,7 @@ iso_string(Ctx *c, double ms, int offset_min, bool has_offset)
 				days,
 				rem,
 				y;
-	unsigned	mo,
+	int			mo,
 				d;
 	int			n;
 
@@ -1813,13 +1786,13 @@ iso_string(Ctx *c, double ms, int offset_min, bool has_offset)
 	t = (int64_t) floor(ms) + (int64_t) offset_min * 60000;
 	days = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
 	rem = t - days * 86400000;
-	civil_from_days(days, &y, &mo, &d);
+	expr_civil_from_days(days, &y, &mo, &d);
 	if (y >= 0 && y <= 9999)
-		n = snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%03d", (long long) y, mo, d,
+		n = snprintf(buf, sizeof(buf), "%04lld-%02d-%02dT%02d:%02d:%02d.%03d", (long long) y, mo, d,
 					 (int) (rem / 3600000), (int) (rem / 60000 % 60), (int) (rem / 1000 % 60),
 					 (int) (rem % 1000));
 	else
-		n = snprintf(buf, sizeof(buf), "%c%06lld-%02u-%02uT%02d:%02d:%02d.%03d", y < 0 ? '-' : '+',
+		n = snprintf(buf, sizeof(buf), "%c%06lld-%02d-%02dT%02d:%02d:%02d.%03d", y < 0 ? '-' : '+',
 					 (long long) (y < 0 ? -y : y), mo, d,
 					 (int) (rem / 3600000), (int) (rem / 60000 % 60), (int) (rem / 1000 % 60),
 					 (int) (rem % 1000));
@@ -1876,6 +1849,17 @@ parse_offset(const char *s, size_t len, int *minutes)
 	return true;
 }
 
+static double
+now_ms(Ctx *c)
+{
+	if (!c->now_set)
+	{
+		c->now = c->hooks->now_ms ? c->hooks->now_ms(c->hooks->ctx) : 0;
+		c->now_set = true;
+	}
+	return c->now;
+}
+
 static Jv *
 f_to_millis(Ctx *c, Jv **args, int nargs, Jv *input, int pos)
 {
@@ -1895,7 +1879,14 @@ f_to_millis(Ctx *c, Jv **args, int nargs, Jv *input, int pos)
 	if (ts == NULL)
 		return NULL;
 	if (ARG(1) != NULL)
-		ex_throw(c, pos, "U1001", "$toMillis() with a picture string is not supported (picture-string formatting)");
+	{
+		double		r;
+
+		if (!expr_parse_datetime(c, ts->u.str.s, ts->u.str.len, ARG(1)->u.str.s, ARG(1)->u.str.len,
+								 now_ms(c), &r, pos))
+			return NULL;
+		return ex_num(c, r);
+	}
 	s = ts->u.str.s;
 	len = ts->u.str.len;
 	if (!digits(s, len, 0, 4, &y))
@@ -1948,12 +1939,12 @@ f_to_millis(Ctx *c, Jv **args, int nargs, Jv *input, int pos)
 	if (i != len || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || se > 59)
 		goto bad;
 	{
-		int64_t		days = days_from_civil(y, (unsigned) mo, (unsigned) d);
+		int64_t		days = expr_days_from_civil(y, mo, d);
 		int64_t		y2;
-		unsigned	m2,
+		int			m2,
 					d2;
 
-		civil_from_days(days, &y2, &m2, &d2);
+		expr_civil_from_days(days, &y2, &m2, &d2);
 		if ((int) m2 != mo || (int) d2 != d)
 			goto bad;
 		return ex_num(c, (double) days * 86400000.0 + h * 3600000.0 + mi * 60000.0 + se * 1000.0 + ms -
@@ -1966,27 +1957,15 @@ bad:
 }
 
 static Jv *
-format_millis(Ctx *c, double ms, Jv *picture, Jv *tz, const char *fname, int pos)
+format_millis(Ctx *c, double ms, Jv *picture, Jv *tz, int pos)
 {
-	int			off = 0;
+	size_t		len;
+	const char *out = expr_format_datetime(c, ms, picture ? picture->u.str.s : NULL,
+										   picture ? picture->u.str.len : 0,
+										   tz ? tz->u.str.s : NULL, tz ? tz->u.str.len : 0,
+										   &len, pos);
 
-	if (picture != NULL)
-		ex_throw(c, pos, "U1001", "$%s() with a picture string is not supported (picture-string formatting)", fname);
-	if (tz != NULL && !parse_offset(tz->u.str.s, tz->u.str.len, &off))
-		ex_throw(c, pos, "D3134", "The timezone %.*s is not in the form \xC2\xB1HHMM",
-				 (int) (tz->u.str.len > 30 ? 30 : tz->u.str.len), tz->u.str.s);
-	return iso_string(c, ms, off, tz != NULL);
-}
-
-static double
-now_ms(Ctx *c)
-{
-	if (!c->now_set)
-	{
-		c->now = c->hooks->now_ms ? c->hooks->now_ms(c->hooks->ctx) : 0;
-		c->now_set = true;
-	}
-	return c->now;
+	return ex_str_nocopy(c, out, len);
 }
 
 static Jv *
@@ -1994,13 +1973,13 @@ f_from_millis(Ctx *c, Jv **args, int nargs, Jv *input, int pos)
 {
 	if (ARG(0) == NULL)
 		return NULL;
-	return format_millis(c, NUM(ARG(0)), ARG(1), ARG(2), "fromMillis", pos);
+	return format_millis(c, NUM(ARG(0)), ARG(1), ARG(2), pos);
 }
 
 static Jv *
 f_now(Ctx *c, Jv **args, int nargs, Jv *input, int pos)
 {
-	return format_millis(c, now_ms(c), ARG(0), ARG(1), "now", pos);
+	return format_millis(c, now_ms(c), ARG(0), ARG(1), pos);
 }
 
 static Jv *

@@ -244,6 +244,14 @@ extern Jv  *ex_to_string(Ctx *c, Jv *v, bool pretty, int pos);
 extern void ex_stringify(Ctx *c, JvBuf *b, Jv *v, bool pretty, int level, int pos);
 extern void ex_format_number15(double d, char *buf);
 
+/* expr_datetime.c */
+extern int64_t expr_days_from_civil(int64_t y, int m, int d);
+extern void expr_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+extern const char *expr_format_datetime(Ctx *c, double millis, const char *picture, size_t plen,
+										const char *tz, size_t tzlen, size_t *outlen, int pos);
+extern bool expr_parse_datetime(Ctx *c, const char *s, size_t len, const char *picture,
+								size_t plen, double now, double *result, int pos);
+
 /* UTF-8 helpers */
 extern size_t ex_utf8_count(const char *s, size_t len);
 extern size_t ex_utf8_offset(const char *s, size_t len, size_t nchars);
