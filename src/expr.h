@@ -99,6 +99,14 @@ extern bool expr_eval(const Expr *e, JvArena *a, Jv *input, Jv *bindings,
 					  const ExprLimits *lim, const ExprHooks *hooks,
 					  Jv **result, ExprError *err);
 
+/*
+ * Evaluate as a condition: *truth is JSONata's $boolean() of the result,
+ * false when it is undefined.  Same error handling as expr_eval.
+ */
+extern bool expr_eval_boolean(const Expr *e, JvArena *a, Jv *input, Jv *bindings,
+							  const ExprLimits *lim, const ExprHooks *hooks, bool *truth,
+							  ExprError *err);
+
 /* the source an Expr was compiled from (for error excerpts) */
 extern const char *expr_source(const Expr *e, size_t *len);
 

@@ -1889,6 +1889,33 @@ expr_eval(const Expr *e, JvArena *a, Jv *input, Jv *bindings, const ExprLimits *
 	return true;
 }
 
+bool
+expr_eval_boolean(const Expr *e, JvArena *a, Jv *input, Jv *bindings, const ExprLimits *lim,
+				  const ExprHooks *hooks, bool *truth, ExprError *err)
+{
+	Ctx			c;
+	size_t		saved_limit = a->limit;
+	Jv		   *w;
+	Frame		top = {NULL, NULL};
+
+	memset(&c, 0, sizeof(c));
+	ctx_init(&c, e, a, input, bindings, lim, hooks, err);
+	if (lim->max_memory)
+		a->limit = a->used + lim->max_memory;
+	if (setjmp(c.jb) != 0)
+	{
+		a->limit = saved_limit;
+		a->exhausted = false;
+		*truth = false;
+		return false;
+	}
+	w = wrap_input(&c, input);
+	c.root = w;
+	*truth = boolize(&c, eval_node(&c, e->root, w, &top));
+	a->limit = saved_limit;
+	return true;
+}
+
 const char *
 expr_template_render(const ExprTemplate *t, JvArena *a, Jv *input, Jv *bindings,
 					 const ExprLimits *lim, const ExprHooks *hooks, size_t *outlen,

@@ -485,6 +485,8 @@ next_token(Parser *p, bool infix)
 		p->pos++;
 		t->type = TK_OP;
 		t->op = ids[strchr(chars, c) - chars];
+		if (t->op == OP_BANG || t->op == OP_TILDE)
+			SYNTAX(p, t->pos, "S0204", "Unknown operator: \"%c\"", c);
 		return;
 	}
 	if (c == '"' || c == '\'')

@@ -725,45 +725,23 @@ algawf_expr_eval(AlgawfExpr *e, Jsonb *input, Jsonb *bindings)
 bool
 algawf_expr_eval_bool(AlgawfExpr *e, Jsonb *input, Jsonb *bindings)
 {
-	Jsonb	   *jb = algawf_expr_eval(e, input, bindings);
-	JsonbValue	v;
+	MemoryContext evalcxt = AllocSetContextCreate(CurrentMemoryContext, "algawf expr condition",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(evalcxt);
+	JvArena    *a = new_arena(evalcxt);
+	ExprLimits	lim;
+	ExprError	err;
+	bool		truth;
+	bool		ok;
 
-	if (jb == NULL)
-		return false;
-	if (JB_ROOT_IS_SCALAR(jb))
-	{
-		JsonbExtractScalar(&jb->root, &v);
-		switch (v.type)
-		{
-			case jbvBool:
-				return v.val.boolean;
-			case jbvString:
-				return v.val.string.len > 0;
-			case jbvNumeric:
-				return numeric_to_double(v.val.numeric) != 0;
-			default:
-				return false;
-		}
-	}
-	/* arrays and objects: JSONata's $boolean() */
-	{
-		MemoryContext evalcxt = AllocSetContextCreate(CurrentMemoryContext, "algawf expr bool",
-													  ALLOCSET_SMALL_SIZES);
-		MemoryContext old = MemoryContextSwitchTo(evalcxt);
-		JvArena    *a = new_arena(evalcxt);
-		ExprError	err;
-		Expr	   *b = expr_compile(a, "$boolean($)", 11, EXPR_FUNCSET_EXTENDED, 10, &err);
-		ExprLimits	lim;
-		Jv		   *res = NULL;
-		bool		r = false;
-
-		current_limits(&lim);
-		if (b && expr_eval(b, a, lazy_from_jsonb(a, jb), NULL, &lim, &pg_hooks, &res, &err))
-			r = res != NULL && res->type == JV_BOOL && res->u.b;
-		MemoryContextSwitchTo(old);
-		MemoryContextDelete(evalcxt);
-		return r;
-	}
+	current_limits(&lim);
+	ok = expr_eval_boolean(e->expr, a, lazy_from_jsonb(a, input), bindings_value(a, bindings),
+						   &lim, &pg_hooks, &truth, &err);
+	MemoryContextSwitchTo(old);
+	if (!ok)
+		report_error(e->src, strlen(e->src), &err, false, false);
+	MemoryContextDelete(evalcxt);
+	return truth;
 }
 
 bool

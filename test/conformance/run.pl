@@ -275,7 +275,11 @@ for my $i (0 .. $#cases) {
             $why = "expected error " . ($c->{code} // '') . ", got not supported: $r->{msg}";
         } else {
             my $code = $c->{code} // '';
-            if ($code ne '' && $r->{msg} =~ /\b\Q$code\E\b/) { $codes{match}++ } else { $codes{other}++ }
+            if ($code ne '' && $r->{msg} =~ /\b\Q$code\E\b/) { $codes{match}++ }
+            else {
+                $codes{other}++;
+                print "code differs: $c->{id}: expected $code, got $r->{msg}\n" if $verbose;
+            }
             if ($c->{message_like} && $r->{msg} !~ /$c->{message_like}/) {
                 $why = "error message '$r->{msg}' does not match /$c->{message_like}/";
             }

@@ -2,6 +2,7 @@
  * expr_cli.c — standalone driver for the expression core (no PostgreSQL).
  *
  *   expr_cli eval EXPR [INPUT-JSON [BINDINGS-JSON]]   print the result
+ *   expr_cli bool EXPR [INPUT-JSON [BINDINGS-JSON]]   print its truth value (conditions)
  *   expr_cli suite JSONATA-DIR [GROUP...]             run conformance cases
  *
  * Build: make -C test/tools
@@ -86,6 +87,18 @@ cmd_eval(int argc, char **argv)
 		input = parse_json(&a, argv[3], strlen(argv[3]));
 	if (argc > 4)
 		bindings = parse_json(&a, argv[4], strlen(argv[4]));
+	if (strcmp(argv[1], "bool") == 0)
+	{
+		bool		truth;
+
+		if (!expr_eval_boolean(e, &a, input, bindings, &lim, NULL, &truth, &err))
+		{
+			printf("error %s at %d: %s\n", err.code, err.pos, err.message);
+			return 1;
+		}
+		printf("%s\n", truth ? "true" : "false");
+		return 0;
+	}
 	if (!expr_eval(e, &a, input, bindings, &lim, NULL, &result, &err))
 	{
 		printf("error %s at %d: %s\n", err.code, err.pos, err.message);
@@ -267,7 +280,7 @@ run_group(const char *dir, const char *group)
 int
 main(int argc, char **argv)
 {
-	if (argc >= 3 && strcmp(argv[1], "eval") == 0)
+	if (argc >= 3 && (strcmp(argv[1], "eval") == 0 || strcmp(argv[1], "bool") == 0))
 		return cmd_eval(argc, argv);
 	if (argc >= 3 && strcmp(argv[1], "suite") == 0)
 	{
