@@ -42,6 +42,9 @@ ex_throw(Ctx *c, int pos, const char *code, const char *fmt,...)
 			err->kind = EXPR_ERR_EVAL;
 	}
 	snprintf(err->code, sizeof(err->code), "%s", code);
+	/* a limit hit deep inside a function points at the node that was running */
+	if (pos < 0 && code[0] == 'L' && strcmp(code, "L1003") != 0)
+		pos = c->cur_pos;
 	err->pos = pos;
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
@@ -1581,6 +1584,7 @@ eval_node(Ctx *c, Node *n, Jv *input, Frame *env)
 	int			i;
 
 	ex_tick(c, 1);
+	c->cur_pos = n->pos;
 	if (++c->depth > c->max_depth)
 		ex_throw(c, n->pos, "L1002",
 				 "expression evaluation exceeds the maximum nesting depth (algawf.expr_max_depth = %d)",
@@ -1824,6 +1828,7 @@ ctx_init(Ctx *c, const Expr *e, JvArena *a, Jv *input, Jv *bindings,
 {
 	memset(err, 0, sizeof(*err));
 	err->pos = -1;
+	c->cur_pos = -1;
 	c->a = a;
 	c->err = err;
 	c->expr = e;

@@ -189,6 +189,7 @@ typedef struct Ctx
 	Jv		   *root;			/* $$ */
 	Jv		   *bindings;		/* user $name variables (object) */
 	int			funcset;
+	int			cur_pos;		/* position of the node being evaluated, for limit errors */
 	double		now;			/* $now()/$millis(): one instant per evaluation */
 	bool		now_set;
 } Ctx;
