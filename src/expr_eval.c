@@ -1703,6 +1703,10 @@ has_lone_surrogate(const char *s, size_t len)
 	const char *p = s;
 	const char *end = s + len;
 
+	/* NUL cannot be stored in PostgreSQL text either ($decodeUrl("%00")) */
+	if (memchr(s, 0, len) != NULL)
+		return true;
+
 	while ((p = memchr(p, 0xED, end - p)) != NULL)
 	{
 		if (p + 1 < end && ((unsigned char) p[1] & 0xE0) == 0xA0)
@@ -1755,7 +1759,7 @@ finalize(Ctx *c, Jv *v, int depth)
 		case VT_STR:
 			if (has_lone_surrogate(v->u.str.s, v->u.str.len))
 				ex_throw(c, -1, "D3140",
-						 "the result contains a lone UTF-16 surrogate, which cannot be represented in text");
+						 "the result contains a NUL character or a lone UTF-16 surrogate, which text cannot hold");
 			return v->u.str.len + 2;
 		case VT_ARR:
 			if (v->flags & JVF_LAZY)
@@ -1968,7 +1972,7 @@ expr_template_render(const ExprTemplate *t, JvArena *a, Jv *input, Jv *bindings,
 			{
 				if (has_lone_surrogate(v->u.str.s, v->u.str.len))
 					ex_throw(&c, -1, "D3140",
-							 "the result contains a lone UTF-16 surrogate, which cannot be represented in text");
+							 "the result contains a NUL character or a lone UTF-16 surrogate, which text cannot hold");
 				jv_buf_append(&b, v->u.str.s, v->u.str.len);
 			}
 		}

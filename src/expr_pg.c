@@ -793,7 +793,7 @@ call_site_expr(FunctionCallInfo fcinfo, const char *src, int funcset)
 {
 	EvalCallCache *cc = (EvalCallCache *) fcinfo->flinfo->fn_extra;
 
-	if (cc != NULL && cc->funcset == funcset && strcmp(cc->src, src) == 0)
+	if (cc != NULL && cc->src != NULL && cc->funcset == funcset && strcmp(cc->src, src) == 0)
 		return cc->expr;
 	if (cc == NULL)
 	{
