@@ -448,6 +448,32 @@ SELECT is(pg_temp.code('ninjaone.disp_probe', '{}'), 'INTEGRATION_INACTIVE', 'an
 SELECT is(algawf.integration_active('teams'), false, 'teams: present but not connected');
 
 -- ---------------------------------------------------------------------------
+-- completing a deferred invocation (the worker's side of HTTP/SMTP actions)
+INSERT INTO algawf.workflow_action_invocations (tenant, invocation_id, action_id, action_version, idempotency_key, status, input)
+VALUES ('00000000-0000-0000-0000-00000000000a', 'dddddddd-0000-0000-0000-000000000001', 'disp.bump', 1, 'deferred-1', 'DEFERRED', '{}'),
+       ('00000000-0000-0000-0000-00000000000a', 'dddddddd-0000-0000-0000-000000000002', 'disp.bump', 1, 'deferred-2', 'DEFERRED', '{}');
+SELECT is(algawf.complete_invocation('dddddddd-0000-0000-0000-000000000001', '{"ok": true, "output": {"effect_id": 99, "note": "sent"}}'),
+          true, 'complete_invocation records a success');
+SELECT is((SELECT status || ' ' || output::text FROM algawf.workflow_action_invocations WHERE invocation_id = 'dddddddd-0000-0000-0000-000000000001'),
+          'SUCCEEDED {"note": "[REDACTED]", "effect_id": 99}', 'redacted like any output');
+SELECT is((SELECT target_ids FROM algawf.audit_log WHERE invocation_id = 'dddddddd-0000-0000-0000-000000000001'),
+          '{"effect_id": 99}', 'and audited');
+SELECT is(algawf.complete_invocation('dddddddd-0000-0000-0000-000000000001', '{"ok": false, "error": {"code": "CONFLICT"}}'),
+          false, 'a finished invocation is not changed again');
+SELECT is((algawf.try_action('disp.bump', '{"note": "again"}', idempotency_key => 'deferred-1') -> 'output' ->> 'effect_id'),
+          '99', 'its key now replays the recorded output');
+SELECT is(algawf.complete_invocation('dddddddd-0000-0000-0000-000000000002',
+            '{"ok": false, "error": {"category": "TransientError", "code": "RATE_LIMITED", "message": "429 from vendor", "retryable": true}}'),
+          true, 'complete_invocation records a failure');
+SELECT is((SELECT status || ' ' || error_code || ' ' || (error ->> 'category') || ' ' || (error ->> 'retryable')
+             FROM algawf.workflow_action_invocations WHERE invocation_id = 'dddddddd-0000-0000-0000-000000000002'),
+          'FAILED RATE_LIMITED TransientError true', 'with its error');
+SELECT matches(pg_temp.err($$SELECT algawf.complete_invocation('dddddddd-0000-0000-0000-0000000000ff', '{"ok": true}')$$),
+               '^42704 ', 'an unknown invocation is an error');
+SELECT matches(pg_temp.err($$SELECT algawf.complete_invocation('dddddddd-0000-0000-0000-000000000002', '{"output": 1}')$$),
+               '^22023 ', 'the result must say ok');
+
+-- ---------------------------------------------------------------------------
 -- the publish-time check of a step's action reference
 SELECT is(algawf.check_action('transform.split_text', 1, '{"text": {"$expr": "payload.subject"}, "delimiter": ","}')::text,
           '(,)', 'check_action: a valid reference');
