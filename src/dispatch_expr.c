@@ -1,14 +1,149 @@
 /*
  * dispatch_expr.c — the expression language as the dispatcher uses it:
  * actionProvided idempotency keys and transform.query_json.
+ *
+ * Built against src/expr_pg.h when the expression language is part of the
+ * tree; without it (a partial checkout) these refuse clearly instead.
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "action.h"
+#include "guc.h"
 #include "registry.h"
+
+#if defined(__has_include)
+#if __has_include("expr_pg.h")
+#include "expr_pg.h"
+#define ALGAWF_HAVE_EXPR 1
+#endif
+#endif
+
+#ifdef ALGAWF_HAVE_EXPR
+
+void
+check_key_expression(const char *expr, const char *action)
+{
+	int			pos = 0;
+	char	   *code = NULL;
+	char	   *message = NULL;
+
+	if (!algawf_expr_validate(expr, FUNCSET_EXTENDED, &pos, &code, &message))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid action definition %s: the idempotency key expression does not compile: %s",
+						action, message ? message : "invalid expression"),
+				 errdetail("At \"idempotency.key\" of the definition, character %d%s%s%s.", pos,
+						   code ? " (" : "", code ? code : "", code ? ")" : ""),
+				 errhint("The key expression is evaluated over the action's input, e.g. \"'ticket:' & ticket_id\".")));
+}
+
+/* the key text: strings as they are, other values as JSON; NULL for undefined and null */
+static char *
+key_text(Jsonb *v)
+{
+	JsonbValue	scalar;
+
+	if (v == NULL)
+		return NULL;
+	if (JB_ROOT_IS_SCALAR(v))
+	{
+		if (!JsonbExtractScalar(&v->root, &scalar) || scalar.type == jbvNull)
+			return NULL;
+		if (scalar.type == jbvString)
+			return pnstrdup(scalar.val.string.val, scalar.val.string.len);
+	}
+	return JsonbToCString(NULL, &v->root, VARSIZE(v));
+}
+
+char *
+dispatch_eval_key(const char *expr, Jsonb *input, char **error)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	char	   *volatile result = NULL;
+
+	*error = NULL;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		AlgawfExpr *e = algawf_expr_cached(expr, FUNCSET_EXTENDED);
+		Jsonb	   *v = algawf_expr_eval(e, input, NULL);
+
+		MemoryContextSwitchTo(oldcxt);
+		result = key_text(v);
+		if (result == NULL)
+			*error = "the expression gave no value";
+		else if (result[0] == '\0')
+		{
+			result = NULL;
+			*error = "the expression gave an empty string";
+		}
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		*error = edata->message ? edata->message : "evaluation failed";
+		result = NULL;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+Jsonb *
+dispatch_eval_expr(const char *expr, Jsonb *input, Jsonb *bindings)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	Jsonb	   *volatile result = NULL;
+
+	PG_TRY();
+	{
+		AlgawfExpr *e = algawf_expr_cached(expr, FUNCSET_EXTENDED);
+
+		result = algawf_expr_eval(e, input, bindings);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		bool		compile;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			PG_RE_THROW();
+		FlushErrorState();
+		compile = edata->sqlerrcode != ERRCODE_DATA_EXCEPTION;
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("JSON query expression %s failed: %s", compile ? "validation" : "evaluation",
+						edata->message ? edata->message : "error"),
+				 edata->detail ? errdetail("%s", edata->detail) : 0,
+				 errhint("%s", edata->hint ? edata->hint :
+						 "The expression is JSONata (algawf's subset); the input is available as \"source\".")));
+	}
+	PG_END_TRY();
+	return result;
+}
+
+#else							/* !ALGAWF_HAVE_EXPR */
 
 void
 check_key_expression(const char *expr, const char *action)
@@ -33,3 +168,5 @@ dispatch_eval_expr(const char *expr, Jsonb *input, Jsonb *bindings)
 			 errmsg("the expression language is not available in this build")));
 	return NULL;
 }
+
+#endif							/* ALGAWF_HAVE_EXPR */
