@@ -48,12 +48,12 @@
 #include "registry.h"
 #include "tenancy.h"
 
-#if defined(__has_include)
-#if __has_include("http_action.h")
-#include "http_action.h"
-#define ALGAWF_HAVE_HTTP_ACTION 1
-#endif
-#endif
+/*
+ * The worker's HTTP action (src/http_action.h), referenced weakly: present
+ * when the worker is part of the build.
+ */
+extern void algawf_http_request_action(const ActionCall *call, Jsonb *input,
+									   const char *idempotency_key, ActionResult *result) __attribute__((weak));
 
 #define MAX_KEY_LEN 500
 #define MAX_DETAIL_ERRORS 10
@@ -1049,8 +1049,8 @@ static void
 run_external(Dispatch *d)
 {
 	d->executed = true;
-#ifdef ALGAWF_HAVE_HTTP_ACTION
-	if (d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
+	if (algawf_http_request_action != NULL &&
+		d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
 	{
 		ActionResult r;
 
@@ -1090,7 +1090,6 @@ run_external(Dispatch *d)
 		}
 		return;
 	}
-#endif
 	fail(d, AEC_ACTION, "INTERNAL_ERROR", false,
 		 psprintf("%s actions are not yet available in this build (action %s)",
 				  d->action->kind == IMPL_HTTP ? "declarative http" : "smtp", d->action->action_id),

@@ -2,8 +2,9 @@
  * dispatch_expr.c — the expression language as the dispatcher uses it:
  * actionProvided idempotency keys and transform.query_json.
  *
- * Built against src/expr_pg.h when the expression language is part of the
- * tree; without it (a partial checkout) these refuse clearly instead.
+ * The language's entry points (src/expr_pg.h) are referenced weakly, so the
+ * dispatcher links and works, minus these two features, in a tree without
+ * the expression language; with it, the real functions are used.
  */
 #include "postgres.h"
 
@@ -17,14 +18,26 @@
 #include "guc.h"
 #include "registry.h"
 
-#if defined(__has_include)
-#if __has_include("expr_pg.h")
-#include "expr_pg.h"
-#define ALGAWF_HAVE_EXPR 1
-#endif
-#endif
+/* as declared in expr_pg.h */
+typedef struct AlgawfExpr AlgawfExpr;
+extern AlgawfExpr *algawf_expr_cached(const char *src, int funcset) __attribute__((weak));
+extern bool algawf_expr_validate(const char *src, int funcset, int *pos, char **code,
+								 char **message) __attribute__((weak));
+extern Jsonb *algawf_expr_eval(AlgawfExpr *e, Jsonb *input, Jsonb *bindings) __attribute__((weak));
 
-#ifdef ALGAWF_HAVE_EXPR
+static bool
+have_expr(void)
+{
+	return algawf_expr_cached != NULL && algawf_expr_validate != NULL && algawf_expr_eval != NULL;
+}
+
+static void
+no_expr(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("the expression language is not available in this build")));
+}
 
 void
 check_key_expression(const char *expr, const char *action)
@@ -33,6 +46,10 @@ check_key_expression(const char *expr, const char *action)
 	char	   *code = NULL;
 	char	   *message = NULL;
 
+	if (!have_expr())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("actionProvided idempotency keys need the expression language, which this build lacks")));
 	if (!algawf_expr_validate(expr, FUNCSET_EXTENDED, &pos, &code, &message))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -69,6 +86,11 @@ dispatch_eval_key(const char *expr, Jsonb *input, char **error)
 	char	   *volatile result = NULL;
 
 	*error = NULL;
+	if (!have_expr())
+	{
+		*error = "the expression language is not available in this build";
+		return NULL;
+	}
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
@@ -114,6 +136,8 @@ dispatch_eval_expr(const char *expr, Jsonb *input, Jsonb *bindings)
 	MemoryContext oldcxt = CurrentMemoryContext;
 	Jsonb	   *volatile result = NULL;
 
+	if (!have_expr())
+		no_expr();
 	PG_TRY();
 	{
 		AlgawfExpr *e = algawf_expr_cached(expr, FUNCSET_EXTENDED);
@@ -142,31 +166,3 @@ dispatch_eval_expr(const char *expr, Jsonb *input, Jsonb *bindings)
 	PG_END_TRY();
 	return result;
 }
-
-#else							/* !ALGAWF_HAVE_EXPR */
-
-void
-check_key_expression(const char *expr, const char *action)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("actionProvided idempotency keys need the expression language, which this build lacks")));
-}
-
-char *
-dispatch_eval_key(const char *expr, Jsonb *input, char **error)
-{
-	*error = "the expression language is not available in this build";
-	return NULL;
-}
-
-Jsonb *
-dispatch_eval_expr(const char *expr, Jsonb *input, Jsonb *bindings)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("the expression language is not available in this build")));
-	return NULL;
-}
-
-#endif							/* ALGAWF_HAVE_EXPR */
