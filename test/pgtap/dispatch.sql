@@ -240,6 +240,29 @@ SELECT is((algawf.try_action('disp.bump', '{"note": "no run"}') ->> 'ok')::boole
           AND (algawf.try_action('disp.bump', '{"note": "no run"}') ->> 'replayed')::boolean = false, true,
           'call_action without a run or key does not deduplicate');
 
+-- actionProvided keys (need the expression language)
+CREATE FUNCTION pg_temp.action_provided_keys() RETURNS SETOF text LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'eval' AND pronamespace = 'algawf'::regnamespace) THEN
+        RETURN NEXT skip('the expression language is not part of this build', 6);
+        RETURN;
+    END IF;
+    RETURN NEXT is(algawf.register_action(pg_temp.def('disp.keyed', 'disp.bump',
+                     '{"sideEffectful": true, "idempotency": {"mode": "actionProvided", "key": "''note:'' & note"}}')),
+                   'disp.keyed@1', 'an action with its own key expression');
+    RETURN NEXT is((algawf.try_action('disp.keyed', '{"note": "k1"}') ->> 'replayed')::boolean, false, 'first call runs');
+    RETURN NEXT is((algawf.try_action('disp.keyed', '{"note": "k1", "extra": 1}') ->> 'replayed')::boolean, true,
+                   'the same key from another input replays');
+    RETURN NEXT is((SELECT idempotency_key FROM algawf.workflow_action_invocations WHERE action_id = 'disp.keyed'), 'note:k1',
+                   'the key is the expression''s value');
+    RETURN NEXT is((SELECT count(*) FROM disp.effects WHERE note = 'k1'), 1::bigint, 'one effect');
+    RETURN NEXT matches(pg_temp.err($q$SELECT algawf.register_action(pg_temp.def('disp.badkey', 'disp.bump',
+                          '{"idempotency": {"mode": "actionProvided", "key": "note &"}}'))$q$),
+                        '^22023 .*idempotency key expression does not compile.*idempotency.key', 'a key expression that does not compile is refused');
+END
+$fn$;
+SELECT * FROM pg_temp.action_provided_keys();
+
 -- ---------------------------------------------------------------------------
 -- permissions
 SELECT is(set_config('algawf.user', '0000000a-0001-0000-0000-000000000003', true), '0000000a-0001-0000-0000-000000000003', 'as Tom (Technician)');
