@@ -426,3 +426,99 @@ END
 $$;
 COMMENT ON FUNCTION algawf._act_register(jsonb) IS
     'Internal: algawf.register_action() for the shipped business actions; falls back to engineProvided idempotency when the build cannot evaluate actionProvided key expressions.';
+
+-- ---------------------------------------------------------------------------
+-- Look-ups shared by the clients and contacts families: the row of the
+-- current tenant (locked when asked), or NOT_FOUND.
+
+CREATE FUNCTION algawf._act_client_get(ctx jsonb, client_id uuid, for_update boolean DEFAULT false)
+    RETURNS psa.clients
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t uuid := algawf._act_tenant(ctx);
+    r psa.clients;
+BEGIN
+    IF for_update THEN
+        SELECT c.* INTO r FROM psa.clients c WHERE c.tenant = t AND c.client_id = _act_client_get.client_id FOR UPDATE;
+    ELSE
+        SELECT c.* INTO r FROM psa.clients c WHERE c.tenant = t AND c.client_id = _act_client_get.client_id;
+    END IF;
+    IF NOT FOUND THEN
+        PERFORM algawf._act_not_found('client', 'client_id', coalesce(client_id::text, 'null'));
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION algawf._act_client_get(jsonb, uuid, boolean) IS
+    'Internal: the client of the current tenant (locked FOR UPDATE when asked), or NOT_FOUND.';
+
+CREATE FUNCTION algawf._act_contact_get(ctx jsonb, contact_id uuid, for_update boolean DEFAULT false)
+    RETURNS psa.contacts
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t uuid := algawf._act_tenant(ctx);
+    r psa.contacts;
+BEGIN
+    IF for_update THEN
+        SELECT c.* INTO r FROM psa.contacts c WHERE c.tenant = t AND c.contact_name_id = _act_contact_get.contact_id FOR UPDATE;
+    ELSE
+        SELECT c.* INTO r FROM psa.contacts c WHERE c.tenant = t AND c.contact_name_id = _act_contact_get.contact_id;
+    END IF;
+    IF NOT FOUND THEN
+        PERFORM algawf._act_not_found('contact', 'contact_id', coalesce(contact_id::text, 'null'));
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION algawf._act_contact_get(jsonb, uuid, boolean) IS
+    'Internal: the contact of the current tenant (locked FOR UPDATE when asked), or NOT_FOUND.';
+
+CREATE FUNCTION algawf._act_ticket_get(ctx jsonb, ticket_id uuid, for_update boolean DEFAULT false)
+    RETURNS psa.tickets
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t uuid := algawf._act_tenant(ctx);
+    r psa.tickets;
+BEGIN
+    IF for_update THEN
+        SELECT k.* INTO r FROM psa.tickets k WHERE k.tenant = t AND k.ticket_id = _act_ticket_get.ticket_id FOR UPDATE;
+    ELSE
+        SELECT k.* INTO r FROM psa.tickets k WHERE k.tenant = t AND k.ticket_id = _act_ticket_get.ticket_id;
+    END IF;
+    IF NOT FOUND THEN
+        PERFORM algawf._act_not_found('ticket', 'ticket_id', coalesce(ticket_id::text, 'null'));
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION algawf._act_ticket_get(jsonb, uuid, boolean) IS
+    'Internal: the ticket of the current tenant (locked FOR UPDATE when asked), or NOT_FOUND.';
+
+-- An internal, active user of the tenant (assignees, mentions).
+CREATE FUNCTION algawf._act_user_check(ctx jsonb, user_id uuid, what text DEFAULT 'user')
+    RETURNS psa.users
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    u psa.users;
+BEGIN
+    SELECT x.* INTO u FROM psa.users x WHERE x.tenant = algawf._act_tenant(ctx) AND x.user_id = _act_user_check.user_id;
+    IF NOT FOUND THEN
+        PERFORM algawf._act_not_found(what, 'user_id', coalesce(user_id::text, 'null'));
+    END IF;
+    IF u.is_inactive THEN
+        PERFORM algawf._act_fail('VALIDATION_ERROR', format('%s %s is inactive', what, u.username),
+                                 format('user_id = %s', user_id), 'Choose an active user.');
+    END IF;
+    IF u.user_type <> 'internal' THEN
+        PERFORM algawf._act_fail('VALIDATION_ERROR', format('%s %s is a client portal user, not MSP staff', what, u.username),
+                                 format('user_id = %s', user_id));
+    END IF;
+    RETURN u;
+END
+$$;
+COMMENT ON FUNCTION algawf._act_user_check(jsonb, uuid, text) IS
+    'Internal: the active internal (MSP staff) user of the current tenant, else NOT_FOUND / VALIDATION_ERROR.';
