@@ -548,8 +548,8 @@ BEGIN
 
     deps := algawf._act_dependencies(ctx, 'psa.clients'::regclass, cid);
     IF jsonb_array_length(deps) > 0 THEN
-        PERFORM algawf._act_fail('CONFLICT', format('client "%s" still has %s', c.client_name,
-                                                    (SELECT string_agg(format('%s %s', d ->> 'count', replace(d ->> 'table', 'psa.', '')), ', ')
+        PERFORM algawf._act_fail('CONFLICT', format('client "%s" is still referenced by %s', c.client_name,
+                                                    (SELECT string_agg(format('%s (%s)', replace(d ->> 'table', 'psa.', ''), d ->> 'count'), ', ')
                                                        FROM jsonb_array_elements(deps) d)),
                                  deps::text, 'Archive the client instead (clients.archive), or move or delete what refers to it first.');
     END IF;
@@ -584,7 +584,8 @@ SELECT algawf._act_register($json${
   "permissions": ["client:delete"],
   "sideEffectful": true,
   "idempotency": {"mode": "engineProvided"},
-  "examples": [{"input": {"client_id": "0000000a-0003-0000-0000-000000000003", "confirm": true, "on_not_found": "return_false"}}],
+  "examples": [{"title": "Delete a client if it is still there (a client with contacts or tickets fails with CONFLICT)",
+                "input": {"client_id": "0000000a-0003-0000-0000-0000000000dd", "confirm": true, "on_not_found": "return_false"}}],
   "implementation": {"kind": "sql", "function": "algawf._act_clients_delete"}
 }$json$::jsonb);
 

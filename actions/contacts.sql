@@ -459,8 +459,8 @@ BEGIN
         deps := deps || jsonb_build_object('table', 'psa.users', 'column', 'contact_id', 'count', nusers);
     END IF;
     IF jsonb_array_length(deps) > 0 THEN
-        PERFORM algawf._act_fail('CONFLICT', format('contact %s still has %s', c.full_name,
-                                                    (SELECT string_agg(format('%s %s', d ->> 'count', replace(d ->> 'table', 'psa.', '')), ', ')
+        PERFORM algawf._act_fail('CONFLICT', format('contact %s is still referenced by %s', c.full_name,
+                                                    (SELECT string_agg(format('%s (%s)', replace(d ->> 'table', 'psa.', ''), d ->> 'count'), ', ')
                                                        FROM jsonb_array_elements(deps) d)),
                                  deps::text, 'Deactivate the contact instead (contacts.deactivate), or reassign what refers to it first.');
     END IF;
@@ -494,7 +494,8 @@ SELECT algawf._act_register($json${
   "permissions": ["contact:delete"],
   "sideEffectful": true,
   "idempotency": {"mode": "engineProvided"},
-  "examples": [{"input": {"contact_id": "0000000a-0004-0000-0000-000000000004", "confirm": true, "on_not_found": "return_false"}}],
+  "examples": [{"title": "Delete a contact if it is still there (a contact with tickets fails with CONFLICT)",
+                "input": {"contact_id": "0000000a-0004-0000-0000-0000000000dd", "confirm": true, "on_not_found": "return_false"}}],
   "implementation": {"kind": "sql", "function": "algawf._act_contacts_delete"}
 }$json$::jsonb);
 

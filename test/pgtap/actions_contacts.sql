@@ -13,6 +13,20 @@ CREATE FUNCTION pg_temp.got(k text) RETURNS jsonb
     LANGUAGE sql AS $$ SELECT v FROM pg_temp.res WHERE res.k = got.k $$;
 CREATE FUNCTION pg_temp.err(action text, input jsonb) RETURNS text
     LANGUAGE sql AS $$ SELECT algawf.try_action(action, input) -> 'error' ->> 'code' $$;
+-- runs an input and undoes its writes: the try_action result
+CREATE FUNCTION pg_temp.dry(action text, input jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    r jsonb;
+BEGIN
+    BEGIN
+        r := algawf.try_action(action, input);
+        RAISE EXCEPTION 'undo' USING ERRCODE = 'P0001';
+    EXCEPTION WHEN raise_exception THEN
+        NULL;
+    END;
+    RETURN r;
+END
+$$;
 
 SELECT set_eq($$SELECT action_id FROM algawf.actions WHERE family = 'contacts'$$,
               ARRAY['contacts.find', 'contacts.search', 'contacts.create', 'contacts.update', 'contacts.deactivate',
@@ -23,6 +37,13 @@ SELECT is((SELECT count(*)::integer FROM algawf.actions
             WHERE family = 'contacts' AND (category <> 'Contacts' OR version <> 1 OR jsonb_array_length(examples) < 1
                                            OR cardinality(permissions) < 1 OR description = '')),
           0, 'every contacts action has version 1, category Contacts, a description, permissions and an example');
+
+-- every example of the catalog runs on the sample data (each undone afterwards)
+SET LOCAL algawf."user" = '0000000a-0001-0000-0000-000000000001';     -- alice.admin
+SELECT is(pg_temp.dry(a.action_id, e -> 'input') -> 'error', NULL, format('example %s of %s runs', n, a.action_id))
+  FROM algawf.actions a, jsonb_array_elements(a.examples) WITH ORDINALITY AS x (e, n)
+ WHERE a.family = 'contacts' ORDER BY a.action_id, n;
+SET LOCAL algawf."user" = '0000000a-0001-0000-0000-000000000002';
 
 -- ---------------------------------------------------------------------------
 -- contacts.find
