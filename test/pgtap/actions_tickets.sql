@@ -322,5 +322,26 @@ SELECT is(pg_temp.err('tickets.find', '{"include": {"comments": true}}'), 'VALID
 SET LOCAL algawf."user" = '0000000a-0001-0000-0000-0000000000ff';
 SELECT is(pg_temp.err('tickets.find', '{"ticket_number": "TIC001001"}'), 'PERMISSION_DENIED', 'a user without ticket:read');
 
+-- ---------------------------------------------------------------------------
+-- as an application role: a tenant member with algawf_operator, not a superuser
+-- (the calls run under the role, the assertions after RESET ROLE: pgTAP's own
+-- temporary tables belong to the session user)
+
+CREATE ROLE actions_core_app LOGIN IN ROLE algawf_operator;
+SELECT algawf.add_tenant_member('00000000-0000-0000-0000-00000000000a', 'actions_core_app');
+GRANT ALL ON res TO actions_core_app;
+SET LOCAL algawf."user" = '0000000a-0001-0000-0000-000000000002';
+SET LOCAL ROLE actions_core_app;
+SELECT pg_temp.run('app1', 'tickets.create', '{"client_id": "0000000a-0003-0000-0000-000000000001",
+    "title": "Opened by the app", "tags": ["app"], "initial_comment": {"body": "from the app"}}') IS NOT NULL AS created;
+INSERT INTO res SELECT 'app2', algawf.call_action('tickets.find', format('{"ticket_id": "%s", "include": {"tags": true}}',
+                                                  (SELECT v ->> 'ticket_id' FROM res WHERE k = 'app1'))::jsonb);
+INSERT INTO res SELECT 'app3', algawf.try_action('tickets.close', '{"ticket_id": "0000000b-0009-0000-0000-000000000001"}');
+RESET ROLE;
+SELECT is((SELECT title FROM psa.tickets WHERE ticket_id = (pg_temp.got('app1') ->> 'ticket_id')::uuid), 'Opened by the app',
+          'tickets.create as a non-superuser tenant member');
+SELECT is(pg_temp.got('app2') -> 'tags', '["app"]', '... tickets.find sees it');
+SELECT is(pg_temp.got('app3') -> 'error' ->> 'code', 'NOT_FOUND', '... and tenant B stays out of reach');
+
 SELECT * FROM finish();
 ROLLBACK;
