@@ -426,6 +426,7 @@ SELECT is((SELECT DISTINCT unavailable_reason FROM algawf.catalog WHERE family =
 SELECT is(set_config('algawf.tenant', '00000000-0000-0000-0000-00000000000b', true), '00000000-0000-0000-0000-00000000000b', 'tenant B');
 SELECT is(pg_temp.code('disp.peek', '{}'), NULL, 'families are per tenant');
 SELECT is(set_config('algawf.tenant', '00000000-0000-0000-0000-00000000000a', true), '00000000-0000-0000-0000-00000000000a', 'tenant A again');
+SELECT is((algawf.check_action('disp.peek')).code, 'UNKNOWN_ACTION', 'publishing a step of a disabled family is refused');
 SELECT lives_ok($$SELECT algawf.set_family_enabled('disp', true)$$, 'enable it again');
 SELECT is(pg_temp.code('disp.peek', '{}'), NULL, 'calls work again');
 SELECT matches(pg_temp.err($$SELECT algawf.set_family_enabled('nosuch', false)$$), '^22023 unknown action family "nosuch"', 'unknown families are refused');
@@ -445,6 +446,24 @@ SELECT lives_ok($$SELECT algawf.set_integration_active('ninjaone', NULL)$$, 'rem
 UPDATE psa.rmm_integrations SET is_active = false WHERE provider = 'ninjaone';
 SELECT is(pg_temp.code('ninjaone.disp_probe', '{}'), 'INTEGRATION_INACTIVE', 'an inactive connection: unavailable');
 SELECT is(algawf.integration_active('teams'), false, 'teams: present but not connected');
+
+-- ---------------------------------------------------------------------------
+-- the publish-time check of a step's action reference
+SELECT is(algawf.check_action('transform.split_text', 1, '{"text": {"$expr": "payload.subject"}, "delimiter": ","}')::text,
+          '(,)', 'check_action: a valid reference');
+SELECT is((algawf.check_action('transform.nope')).code, 'UNKNOWN_ACTION', 'check_action: an unknown action');
+SELECT is((algawf.check_action('transform.split_text', 7)).message, 'action transform.split_text version 7 is not registered',
+          'check_action: an unknown version');
+SELECT is(algawf.check_action('transform.split_text', 1, '{"text": "a"}')::text,
+          ROW('INVALID_ACTION_CONFIG', 'input of transform.split_text@1 is missing required field "delimiter"')::text,
+          'check_action: a missing required field');
+SELECT is(algawf.check_action('transform.split_text', 1, '{"delimiter": 5}')::text,
+          ROW('INVALID_ACTION_CONFIG', 'input field "delimiter" of transform.split_text@1 must be string, not number')::text,
+          'check_action: a literal of the wrong type');
+SELECT is((algawf.check_action('transform.split_text', 1, '{"delimiter": {"$secret": "SEP"}}')).code, NULL,
+          'check_action: a secret counts as present');
+SELECT is((algawf.check_action('transform.truncate_text', 1, '{"maxLength": 2.5}')).code, 'INVALID_ACTION_CONFIG',
+          'check_action: integer means integer');
 
 -- ---------------------------------------------------------------------------
 -- catalog and search

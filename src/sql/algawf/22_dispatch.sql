@@ -33,6 +33,14 @@ REVOKE ALL ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer, uu
 GRANT EXECUTE ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer, uuid, text, integer)
     TO algawf_admin, algawf_operator, algawf_service;
 
+CREATE FUNCTION algawf.check_action(action_id text, version integer DEFAULT 1, input jsonb DEFAULT NULL,
+                                    OUT code text, OUT message text)
+    AS 'MODULE_PATHNAME', 'algawf_check_action_sql'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION algawf.check_action(text, integer, jsonb) IS
+    'The publish-time check of a step''s action reference for the current tenant: (NULL, NULL) when fine, else UNKNOWN_ACTION (not registered, or its family disabled) or INVALID_ACTION_CONFIG (a required input field missing, a literal of the wrong type; {"$expr"}/{"$secret"} values count as present).';
+GRANT EXECUTE ON FUNCTION algawf.check_action(text, integer, jsonb) TO PUBLIC;
+
 CREATE FUNCTION algawf.redact(value jsonb, paths text[] DEFAULT '{}') RETURNS jsonb
     AS 'MODULE_PATHNAME', 'algawf_redact_sql'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
