@@ -99,7 +99,9 @@ extern bool jsonb_has_secret_marker(Jsonb *input);
 
 /*
  * Evaluate an actionProvided idempotency key expression over the input: the
- * key text (strings as they are, other values as JSON), or NULL with *error.
+ * key text (strings as they are, other values as JSON); NULL with *error set
+ * when evaluation fails, NULL with *error NULL when the expression gives no
+ * value (the caller then uses the engine-provided key).
  */
 extern char *dispatch_eval_key(const char *expr, Jsonb *input, char **error);
 

@@ -100,8 +100,9 @@ dispatch_eval_key(const char *expr, Jsonb *input, char **error)
 
 		MemoryContextSwitchTo(oldcxt);
 		result = key_text(v);
+		/* no value (undefined or null) is not an error: the caller falls back */
 		if (result == NULL)
-			*error = "the expression gave no value";
+			;
 		else if (result[0] == '\0')
 		{
 			result = NULL;
