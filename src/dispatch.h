@@ -46,6 +46,15 @@ typedef struct ActionCall
 	const char *idempotency_key;	/* step's own key (evaluated), or NULL: engine key */
 	int			attempt;		/* 1-based */
 	int			timeout_ms;		/* 0 = the action's default */
+
+	/*
+	 * Optional (NULL when not applicable).  transform.compose_text renders
+	 * the step's config.outputs against the data roots, and
+	 * transform.query_json evaluates over the data roots plus its source,
+	 * as Alga's handlers do with ctx.stepConfig / ctx.expressionContext.
+	 */
+	Jsonb	   *step_config;	/* the step's config object */
+	Jsonb	   *expr_context;	/* {payload, vars, meta, error, system, ...} */
 } ActionCall;
 
 typedef struct ActionResult

@@ -23,6 +23,8 @@ int			algawf_expr_max_result = 256 * 1024;
 int			algawf_expr_max_string = 1024 * 1024;
 int			algawf_function_set = FUNCSET_EXTENDED;
 
+bool		algawf_identity_locked = false;
+
 static const struct config_enum_entry function_set_options[] = {
 	{"alga", FUNCSET_ALGA, false},
 	{"extended", FUNCSET_EXTENDED, false},
@@ -37,6 +39,13 @@ check_uuid_or_empty(char **newval, void **extra, GucSource source)
 	int			i;
 	int			hex = 0;
 
+	if (algawf_identity_locked)
+	{
+		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+		GUC_check_errmsg("algawf.tenant and algawf.user cannot be changed while an action runs");
+		GUC_check_errhint("An action acts for the run's tenant and actor only.");
+		return false;
+	}
 	if (s == NULL || s[0] == '\0')
 		return true;
 	for (i = 0; s[i]; i++)
