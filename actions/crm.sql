@@ -102,6 +102,7 @@ AS $$
 DECLARE
     t uuid := (SELECT algawf.current_tenant());
     tag text;
+    existing text;
     tid uuid;
     added text[] := '{}';
 BEGIN
@@ -111,9 +112,10 @@ BEGIN
         IF length(tag) > 100 THEN
             PERFORM algawf._ops_fail('VALIDATION_ERROR', format('tag "%s..." is longer than 100 characters', left(tag, 20)));
         END IF;
-        SELECT d.tag_id, d.tag_text INTO tid, tag FROM psa.tag_definitions d
+        SELECT d.tag_id, d.tag_text INTO tid, existing FROM psa.tag_definitions d
          WHERE d.tenant = t AND d.tagged_type = 'interaction' AND lower(d.tag_text) = lower(tag)
          ORDER BY d.created_at LIMIT 1;
+        tag := coalesce(existing, tag);
         IF tid IS NULL THEN
             INSERT INTO psa.tag_definitions (tenant, tag_text, tagged_type)
             VALUES (t, tag, 'interaction')
@@ -444,6 +446,7 @@ COMMENT ON FUNCTION algawf._act_crm_update_activity(jsonb, jsonb) IS
 CREATE FUNCTION algawf._act_crm_schedule_activity(ctx jsonb, input jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, pg_temp
 AS $$
+<<fn>>
 DECLARE
     t uuid := (SELECT algawf.current_tenant());
     actor uuid := algawf._ops_actor(ctx);
@@ -493,12 +496,12 @@ BEGIN
     IF client_id IS NULL THEN
         PERFORM algawf._ops_fail('VALIDATION_ERROR', 'a client is required: give client_id, or a contact_id of a client');
     END IF;
-    PERFORM 1 FROM psa.clients c WHERE c.tenant = t AND c.client_id = _act_crm_schedule_activity.client_id;
+    PERFORM 1 FROM psa.clients c WHERE c.tenant = t AND c.client_id = fn.client_id;
     IF NOT FOUND THEN
         PERFORM algawf._ops_fail('NOT_FOUND', format('client_id: client %s not found', client_id));
     END IF;
     IF ticket_id IS NOT NULL THEN
-        SELECT k.client_id, k.contact_name_id INTO r FROM psa.tickets k WHERE k.tenant = t AND k.ticket_id = _act_crm_schedule_activity.ticket_id;
+        SELECT k.client_id, k.contact_name_id INTO r FROM psa.tickets k WHERE k.tenant = t AND k.ticket_id = fn.ticket_id;
         IF NOT FOUND THEN
             PERFORM algawf._ops_fail('NOT_FOUND', format('ticket_id: ticket %s not found', ticket_id));
         END IF;
@@ -696,6 +699,7 @@ COMMENT ON FUNCTION algawf._act_crm_tag_activity(jsonb, jsonb) IS
 CREATE FUNCTION algawf._act_crm_create_quote(ctx jsonb, input jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, pg_temp
 AS $$
+<<fn>>
 DECLARE
     t uuid := (SELECT algawf.current_tenant());
     actor uuid := algawf._ops_actor(ctx);
@@ -719,7 +723,7 @@ DECLARE
     subtotal bigint := 0;
     r record;
 BEGIN
-    PERFORM 1 FROM psa.clients c WHERE c.tenant = t AND c.client_id = _act_crm_create_quote.client_id;
+    PERFORM 1 FROM psa.clients c WHERE c.tenant = t AND c.client_id = fn.client_id;
     IF NOT FOUND THEN
         PERFORM algawf._ops_fail('NOT_FOUND', format('client_id: client %s not found', client_id));
     END IF;
@@ -733,13 +737,13 @@ BEGIN
         END IF;
     END IF;
     IF ticket_id IS NOT NULL THEN
-        PERFORM 1 FROM psa.tickets k WHERE k.tenant = t AND k.ticket_id = _act_crm_create_quote.ticket_id;
+        PERFORM 1 FROM psa.tickets k WHERE k.tenant = t AND k.ticket_id = fn.ticket_id;
         IF NOT FOUND THEN
             PERFORM algawf._ops_fail('NOT_FOUND', format('ticket_id: ticket %s not found', ticket_id));
         END IF;
     END IF;
     IF project_id IS NOT NULL THEN
-        PERFORM 1 FROM psa.projects p WHERE p.tenant = t AND p.project_id = _act_crm_create_quote.project_id;
+        PERFORM 1 FROM psa.projects p WHERE p.tenant = t AND p.project_id = fn.project_id;
         IF NOT FOUND THEN
             PERFORM algawf._ops_fail('NOT_FOUND', format('project_id: project %s not found', project_id));
         END IF;
@@ -781,9 +785,9 @@ BEGIN
         END IF;
     END LOOP;
 
-    UPDATE psa.quotes x SET subtotal = _act_crm_create_quote.subtotal,
-                            tax = round(_act_crm_create_quote.subtotal * tax_rate / 100)::bigint,
-                            total_amount = _act_crm_create_quote.subtotal + round(_act_crm_create_quote.subtotal * tax_rate / 100)::bigint
+    UPDATE psa.quotes x SET subtotal = fn.subtotal,
+                            tax = round(fn.subtotal * tax_rate / 100)::bigint,
+                            total_amount = fn.subtotal + round(fn.subtotal * tax_rate / 100)::bigint
      WHERE x.tenant = t AND x.quote_id = q.quote_id
     RETURNING * INTO q;
 
@@ -1094,4 +1098,427 @@ GRANT EXECUTE ON FUNCTION
     algawf._act_crm_convert_quote(jsonb, jsonb)
     TO algawf_service, algawf_admin;
 
--- @@REGISTRATIONS@@
+-- ---------------------------------------------------------------------------
+-- registrations
+
+DO $reg$
+DECLARE
+    frag constant jsonb := $frag${
+      "activity": {"type": "object", "description": "A CRM activity (psa.interactions row) with its names resolved",
+        "required": ["activity_id", "type_id", "title", "interaction_date", "tags"],
+        "properties": {
+          "activity_id": {"type": "string", "format": "uuid"},
+          "type_id": {"type": "string", "format": "uuid"},
+          "type_name": {"type": ["string", "null"]},
+          "status_id": {"type": ["string", "null"], "format": "uuid"},
+          "status_name": {"type": ["string", "null"]},
+          "is_closed": {"type": "boolean"},
+          "client_id": {"type": ["string", "null"], "format": "uuid"},
+          "client_name": {"type": ["string", "null"]},
+          "contact_id": {"type": ["string", "null"], "format": "uuid"},
+          "contact_name": {"type": ["string", "null"]},
+          "ticket_id": {"type": ["string", "null"], "format": "uuid"},
+          "ticket_number": {"type": ["string", "null"]},
+          "title": {"type": "string"},
+          "notes_preview": {"type": ["string", "null"], "description": "The notes on one line, at most 180 characters"},
+          "interaction_date": {"type": "string", "format": "date-time"},
+          "start_time": {"type": ["string", "null"], "format": "date-time"},
+          "end_time": {"type": ["string", "null"], "format": "date-time"},
+          "duration": {"type": ["integer", "null"], "description": "Minutes"},
+          "user_id": {"type": ["string", "null"], "format": "uuid"},
+          "user_name": {"type": ["string", "null"]},
+          "tags": {"type": "array", "items": {"type": "string"}}}},
+      "quote": {"type": "object", "description": "A quote summary (amounts in cents)",
+        "required": ["quote_id", "quote_number", "status", "client_id", "title", "total_amount"],
+        "properties": {
+          "quote_id": {"type": "string", "format": "uuid"},
+          "quote_number": {"type": "string"},
+          "status": {"enum": ["draft", "pending_approval", "approved", "sent", "accepted", "rejected", "expired", "converted", "cancelled"]},
+          "client_id": {"type": "string", "format": "uuid"},
+          "client_name": {"type": ["string", "null"]},
+          "contact_id": {"type": ["string", "null"], "format": "uuid"},
+          "title": {"type": "string"},
+          "quote_date": {"type": "string", "format": "date"},
+          "valid_until": {"type": ["string", "null"], "format": "date"},
+          "currency_code": {"type": "string"},
+          "subtotal": {"type": "integer"},
+          "tax": {"type": "integer"},
+          "total_amount": {"type": "integer"},
+          "sent_at": {"type": ["string", "null"], "format": "date-time"},
+          "item_count": {"type": "integer"}}},
+      "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 200,
+        "description": "Optional key of your own: a second call with the same key returns the first call's result instead of acting again. Without it, the step's own run and path key the call."}
+    }$frag$;
+BEGIN
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.create_activity_note", "version": 1,
+  "label": "Create Activity Note", "category": "CRM",
+  "description": "Log a note in the CRM timeline of a client, a contact or a ticket (an interaction of type Note), optionally tagged.",
+  "inputSchema": {"type": "object", "additionalProperties": false, "required": ["target", "body"], "properties": {
+    "target": {"type": "object", "additionalProperties": false, "required": ["type", "id"],
+      "description": "What the note is about",
+      "properties": {
+        "type": {"enum": ["client", "contact", "ticket"], "description": "Kind of record"},
+        "id": {"type": "string", "format": "uuid", "description": "Its id (client_id, contact_name_id or ticket_id)",
+               "x-workflow-picker-kind-from": "type"}}},
+    "body": {"type": "string", "minLength": 1, "maxLength": 20000, "description": "The note text"},
+    "title": {"type": "string", "maxLength": 255, "default": "Note", "description": "Short summary shown in the timeline"},
+    "type_id": {"type": "string", "format": "uuid", "description": "Interaction type (default: the system type Note)",
+                "x-workflow-picker-kind": "interaction-type"},
+    "tags": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 100},
+             "description": "Tags to put on the note"},
+    "idempotency_key": "@idempotency_key"}},
+  "outputSchema": {"type": "object", "required": ["note_id", "created_at", "target_type", "target_id"], "properties": {
+    "note_id": {"type": "string", "format": "uuid", "description": "The new interaction's id"},
+    "activity_id": {"type": "string", "format": "uuid", "description": "Same as note_id"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "target_type": {"enum": ["client", "contact", "ticket"]},
+    "target_id": {"type": "string", "format": "uuid"},
+    "client_id": {"type": ["string", "null"], "format": "uuid"},
+    "contact_id": {"type": ["string", "null"], "format": "uuid"},
+    "ticket_id": {"type": ["string", "null"], "format": "uuid"},
+    "target_summary": {"type": "object", "description": "Name/number of the target"},
+    "tags": {"type": "array", "items": {"type": "string"}}}},
+  "permissions": ["interaction:create"],
+  "sideEffectful": true,
+  "idempotency": {"mode": "actionProvided", "key": "idempotency_key"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"title": "Note on a ticket",
+                "input": {"target": {"type": "ticket", "id": "0000000a-0009-0000-0000-000000000002"},
+                          "body": "Customer confirmed the VPN is stable since the firmware update.", "tags": ["follow-up"]}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_create_activity_note"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.find_activities", "version": 1,
+  "label": "Find CRM Activities", "category": "CRM",
+  "description": "Find calls, e-mails, meetings and notes by client, contact, ticket, technician, type, status, tag or date range (newest first).",
+  "inputSchema": {"type": "object", "additionalProperties": false,
+    "anyOf": [{"required": ["client_id"]}, {"required": ["contact_id"]}, {"required": ["ticket_id"]}, {"required": ["user_id"]},
+              {"required": ["type_id"]}, {"required": ["status_id"]}, {"required": ["tag"]},
+              {"required": ["date_from"]}, {"required": ["date_to"]}],
+    "description": "At least one filter or a date range is required.",
+    "properties": {
+      "client_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "client"},
+      "contact_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "contact", "x-workflow-picker-dependencies": ["client_id"]},
+      "ticket_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "ticket"},
+      "user_id": {"type": "string", "format": "uuid", "description": "The MSP user who owns the activity", "x-workflow-picker-kind": "user"},
+      "type_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "interaction-type"},
+      "status_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "interaction-status"},
+      "tag": {"type": "string", "minLength": 1, "description": "Only activities with this tag (any case)"},
+      "date_from": {"type": "string", "format": "date-time", "description": "Activities on or after"},
+      "date_to": {"type": "string", "format": "date-time", "description": "Activities on or before"},
+      "limit": {"type": "integer", "minimum": 1, "maximum": 200, "default": 25, "description": "At most this many (capped at 200)"},
+      "on_empty": {"enum": ["return_empty", "error"], "default": "return_empty", "description": "error: fail with NOT_FOUND when nothing matches"}}},
+  "outputSchema": {"type": "object", "required": ["activities", "count"], "properties": {
+    "activities": {"type": "array", "items": "@activity"},
+    "count": {"type": "integer"},
+    "limit": {"type": "integer"},
+    "matched_filters": {"type": "object"}}},
+  "permissions": ["interaction:read"],
+  "sideEffectful": false,
+  "idempotency": {"mode": "engineProvided"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"title": "Recent activity with a client",
+                "input": {"client_id": "0000000a-0003-0000-0000-000000000001", "date_from": "2024-01-01T00:00:00Z", "limit": 10}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_find_activities"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.update_activity", "version": 1,
+  "label": "Update CRM Activity", "category": "CRM",
+  "description": "Change an activity's title, notes, status, type or times; returns it before and after and which fields changed.",
+  "inputSchema": {"type": "object", "additionalProperties": false, "required": ["activity_id", "patch"], "properties": {
+    "activity_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "activity"},
+    "patch": {"type": "object", "additionalProperties": false, "minProperties": 1,
+      "description": "The fields to change (at least one)",
+      "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 255},
+        "notes": {"type": ["string", "null"]},
+        "status_id": {"type": ["string", "null"], "format": "uuid", "description": "An interaction status", "x-workflow-picker-kind": "interaction-status"},
+        "type_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "interaction-type"},
+        "interaction_date": {"type": "string", "format": "date-time"},
+        "start_time": {"type": ["string", "null"], "format": "date-time"},
+        "end_time": {"type": ["string", "null"], "format": "date-time"},
+        "duration": {"type": ["integer", "null"], "minimum": 0, "description": "Minutes (derived from start and end when they change and this is not given)"}}},
+    "reason": {"type": "string", "maxLength": 1000, "description": "Why (kept in the audit log)"}}},
+  "outputSchema": {"type": "object", "required": ["activity_before", "activity_after", "changed_fields"], "properties": {
+    "activity_before": "@activity",
+    "activity_after": "@activity",
+    "changed_fields": {"type": "array", "items": {"type": "string"}, "description": "Columns whose value changed, sorted"}}},
+  "permissions": ["interaction:update"],
+  "sideEffectful": true,
+  "idempotency": {"mode": "engineProvided"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"title": "Mark a call completed",
+                "input": {"activity_id": "00000000-0000-4000-8000-000000000001",
+                          "patch": {"status_id": "0000000a-0006-0000-0000-000000000012", "notes": "Reached the customer."},
+                          "reason": "Follow-up done"}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_update_activity"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.schedule_activity", "version": 1,
+  "label": "Schedule CRM Activity", "category": "CRM",
+  "description": "Plan a future call, meeting or visit with a client or contact (default status, duration derived from the times) and announce it with an INTERACTION_LOGGED event.",
+  "inputSchema": {"type": "object", "additionalProperties": false, "required": ["type_id", "title", "start_time"],
+    "anyOf": [{"required": ["client_id"]}, {"required": ["contact_id"]}],
+    "description": "client_id or contact_id is required.",
+    "properties": {
+      "client_id": {"type": "string", "format": "uuid", "description": "Required when contact_id is not given", "x-workflow-picker-kind": "client"},
+      "contact_id": {"type": "string", "format": "uuid", "description": "The contact; gives the client when client_id is not given",
+                     "x-workflow-picker-kind": "contact", "x-workflow-picker-dependencies": ["client_id"]},
+      "ticket_id": {"type": "string", "format": "uuid", "description": "A ticket of the same client", "x-workflow-picker-kind": "ticket"},
+      "type_id": {"type": "string", "format": "uuid", "description": "Call, Meeting, ... (system or tenant type)", "x-workflow-picker-kind": "interaction-type"},
+      "title": {"type": "string", "minLength": 1, "maxLength": 255},
+      "notes": {"type": "string"},
+      "status_id": {"type": "string", "format": "uuid", "description": "Default: the tenant's default interaction status (Planned)", "x-workflow-picker-kind": "interaction-status"},
+      "start_time": {"type": "string", "format": "date-time", "description": "Must be in the future"},
+      "end_time": {"type": "string", "format": "date-time", "description": "Default: start_time + duration"},
+      "duration": {"type": "integer", "minimum": 0, "maximum": 10080, "description": "Minutes; derived from start and end when not given"},
+      "assigned_user_id": {"type": "string", "format": "uuid", "description": "Who owns it (default: the workflow's actor)", "x-workflow-picker-kind": "user"},
+      "tags": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 100}},
+      "idempotency_key": "@idempotency_key"}},
+  "outputSchema": {"type": "object", "required": ["activity", "event_emitted"], "properties": {
+    "activity": "@activity",
+    "event_emitted": {"type": "boolean", "description": "Whether INTERACTION_LOGGED was emitted"}}},
+  "permissions": ["interaction:create"],
+  "sideEffectful": true,
+  "idempotency": {"mode": "actionProvided", "key": "idempotency_key"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"title": "Quarterly review meeting",
+                "input": {"contact_id": "0000000a-0004-0000-0000-000000000001", "type_id": "00000000-0000-0000-0001-000000000003",
+                          "title": "Quarterly business review", "start_time": "2030-01-15T15:00:00Z", "duration": 60}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_schedule_activity"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.create_interaction_type", "version": 1,
+  "label": "Create Activity Type", "category": "CRM",
+  "description": "Add an activity type of your own (next to Call, Email, Meeting and Note); an existing type of the same name is returned instead of a duplicate.",
+  "inputSchema": {"type": "object", "additionalProperties": false, "required": ["type_name"], "properties": {
+    "type_name": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Name, unique per tenant (any case)"},
+    "icon": {"type": "string", "maxLength": 50, "description": "Icon name (e.g. map-pin)"},
+    "display_order": {"type": "integer", "minimum": 0, "default": 0},
+    "idempotency_key": "@idempotency_key"}},
+  "outputSchema": {"type": "object", "required": ["interaction_type", "created"], "properties": {
+    "interaction_type": {"type": "object", "required": ["type_id", "type_name"], "properties": {
+      "type_id": {"type": "string", "format": "uuid"}, "type_name": {"type": "string"}, "icon": {"type": ["string", "null"]},
+      "display_order": {"type": "integer"}, "is_system": {"type": "boolean"}}},
+    "created": {"type": "boolean", "description": "false when a type of that name already existed"}}},
+  "permissions": ["interaction:create"],
+  "sideEffectful": true,
+  "idempotency": {"mode": "actionProvided", "key": "idempotency_key"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"input": {"type_name": "Onboarding Call", "icon": "phone"}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_create_interaction_type"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.update_activity_status", "version": 1,
+  "label": "Update Activity Status", "category": "CRM",
+  "description": "Move an activity to another status (Planned, Completed, ...), by status id or name.",
+  "inputSchema": {"type": "object", "additionalProperties": false, "required": ["activity_id"],
+    "oneOf": [{"required": ["status_id"]}, {"required": ["status_name"]}],
+    "description": "Give status_id or status_name.",
+    "properties": {
+      "activity_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "activity"},
+      "status_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "interaction-status"},
+      "status_name": {"type": "string", "minLength": 1, "description": "An interaction status name (any case)"},
+      "reason": {"type": "string", "maxLength": 1000}}},
+  "outputSchema": {"type": "object", "required": ["activity_id", "status_id", "changed"], "properties": {
+    "activity_id": {"type": "string", "format": "uuid"},
+    "previous_status_id": {"type": ["string", "null"], "format": "uuid"},
+    "previous_status_name": {"type": ["string", "null"]},
+    "status_id": {"type": "string", "format": "uuid"},
+    "status_name": {"type": "string"},
+    "is_closed": {"type": "boolean"},
+    "changed": {"type": "boolean", "description": "false when it already had that status"}}},
+  "permissions": ["interaction:update"],
+  "sideEffectful": true,
+  "idempotency": {"mode": "engineProvided"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"input": {"activity_id": "00000000-0000-4000-8000-000000000001", "status_name": "Completed"}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_update_activity_status"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.tag_activity", "version": 1,
+  "label": "Tag CRM Activity", "category": "CRM",
+  "description": "Put tags on an activity (creating the tags as needed), or replace its tags.",
+  "inputSchema": {"type": "object", "additionalProperties": false, "required": ["activity_id", "tags"], "properties": {
+    "activity_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "activity"},
+    "tags": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 100}},
+    "mode": {"enum": ["add", "replace"], "default": "add", "description": "replace: remove the activity's other tags"}}},
+  "outputSchema": {"type": "object", "required": ["activity_id", "added", "removed", "tags"], "properties": {
+    "activity_id": {"type": "string", "format": "uuid"},
+    "added": {"type": "array", "items": {"type": "string"}},
+    "removed": {"type": "array", "items": {"type": "string"}},
+    "tags": {"type": "array", "items": {"type": "string"}, "description": "All its tags now"}}},
+  "permissions": ["interaction:update"],
+  "sideEffectful": true,
+  "idempotency": {"mode": "engineProvided"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"input": {"activity_id": "00000000-0000-4000-8000-000000000001", "tags": ["renewal", "vip"]}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_tag_activity"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.create_quote", "version": 1,
+  "label": "Create Quote", "category": "CRM",
+  "description": "Draft a quote for a client with line items (services at their default rate or your price) and totals.",
+  "inputSchema": {"type": "object", "additionalProperties": false, "required": ["client_id", "title"], "properties": {
+    "client_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "client"},
+    "contact_id": {"type": "string", "format": "uuid", "description": "Who receives it", "x-workflow-picker-kind": "contact", "x-workflow-picker-dependencies": ["client_id"]},
+    "title": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": {"type": "string"},
+    "quote_date": {"type": "string", "format": "date", "description": "Default: today"},
+    "valid_until": {"type": "string", "format": "date", "description": "Default: quote_date + valid_days"},
+    "valid_days": {"type": "integer", "minimum": 0, "maximum": 3650, "default": 30},
+    "currency_code": {"type": "string", "pattern": "^[A-Z]{3}$", "default": "USD"},
+    "tax_rate_percent": {"type": "number", "minimum": 0, "maximum": 100, "default": 0},
+    "ticket_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "ticket"},
+    "project_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "project"},
+    "items": {"type": "array", "maxItems": 200, "items": {"type": "object", "additionalProperties": false, "properties": {
+      "service_id": {"type": "string", "format": "uuid", "description": "A service of the catalog (its name and rate are the defaults)", "x-workflow-picker-kind": "service"},
+      "description": {"type": "string", "minLength": 1},
+      "quantity": {"type": "number", "exclusiveMinimum": 0, "default": 1},
+      "unit_price": {"type": "integer", "minimum": 0, "description": "Cents"},
+      "is_optional": {"type": "boolean", "default": false, "description": "Optional lines are not in the totals"}}}},
+    "idempotency_key": "@idempotency_key"}},
+  "outputSchema": {"type": "object", "required": ["quote", "items", "approval_required"], "properties": {
+    "quote": "@quote",
+    "items": {"type": "array", "items": {"type": "object"}},
+    "approval_required": {"type": "boolean", "description": "Whether the tenant's rules require approval before sending"}}},
+  "permissions": ["billing:create"],
+  "sideEffectful": true,
+  "idempotency": {"mode": "actionProvided", "key": "idempotency_key"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"title": "Renewal quote",
+                "input": {"client_id": "0000000a-0003-0000-0000-000000000001", "contact_id": "0000000a-0004-0000-0000-000000000001",
+                          "title": "Managed services renewal 2025",
+                          "items": [{"service_id": "0000000a-000e-0000-0000-000000000001", "quantity": 10},
+                                    {"description": "Onboarding", "unit_price": 50000}]}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_create_quote"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.find_quotes", "version": 1,
+  "label": "Find Quotes", "category": "CRM",
+  "description": "Find quotes by client, contact, number, status or quote date (newest first).",
+  "inputSchema": {"type": "object", "additionalProperties": false, "properties": {
+    "client_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "client"},
+    "contact_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "contact"},
+    "quote_number": {"type": "string", "minLength": 1},
+    "status": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+               "description": "A status or a list of them (draft, pending_approval, approved, sent, ...)"},
+    "date_from": {"type": "string", "format": "date"},
+    "date_to": {"type": "string", "format": "date"},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+    "on_empty": {"enum": ["return_empty", "error"], "default": "return_empty"}}},
+  "outputSchema": {"type": "object", "required": ["quotes", "count"], "properties": {
+    "quotes": {"type": "array", "items": "@quote"},
+    "count": {"type": "integer"},
+    "limit": {"type": "integer"},
+    "first_quote": {"anyOf": ["@quote", {"type": "null"}]}}},
+  "permissions": ["billing:read"],
+  "sideEffectful": false,
+  "idempotency": {"mode": "engineProvided"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"input": {"client_id": "0000000a-0003-0000-0000-000000000001", "status": ["draft", "pending_approval"]}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_find_quotes"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.submit_quote_for_approval", "version": 1,
+  "label": "Submit Quote for Approval", "category": "CRM",
+  "description": "Send a draft quote to a manager for approval (status pending_approval); nothing happens if it is already pending.",
+  "inputSchema": {"type": "object", "additionalProperties": false, "required": ["quote_id"], "properties": {
+    "quote_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "quote"},
+    "comment": {"type": "string", "maxLength": 2000}}},
+  "outputSchema": {"type": "object", "required": ["quote", "previous_status", "new_status", "no_op"], "properties": {
+    "quote": "@quote", "previous_status": {"type": "string"}, "new_status": {"type": "string"},
+    "approval_required": {"type": "boolean"}, "no_op": {"type": "boolean"}}},
+  "permissions": ["billing:update"],
+  "sideEffectful": true,
+  "idempotency": {"mode": "engineProvided"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"input": {"quote_id": "00000000-0000-4000-8000-000000000002", "comment": "Discount above 10%"}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_submit_quote_for_approval"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.approve_quote", "version": 1,
+  "label": "Record Quote Approval", "category": "CRM",
+  "description": "Record a manager's decision on a quote pending approval: approved (it may then be sent) or rejected (back to the author).",
+  "inputSchema": {"type": "object", "additionalProperties": false, "required": ["quote_id", "decision"], "properties": {
+    "quote_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "quote"},
+    "decision": {"enum": ["approved", "rejected"]},
+    "comment": {"type": "string", "maxLength": 2000}}},
+  "outputSchema": {"type": "object", "required": ["quote", "previous_status", "new_status"], "properties": {
+    "quote": "@quote", "previous_status": {"type": "string"}, "new_status": {"enum": ["approved", "rejected"]}}},
+  "permissions": ["billing:approve"],
+  "sideEffectful": true,
+  "idempotency": {"mode": "engineProvided"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"input": {"quote_id": "00000000-0000-4000-8000-000000000002", "decision": "approved", "comment": "OK for this client"}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_approve_quote"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.send_quote", "version": 1,
+  "label": "Send Quote", "category": "CRM",
+  "description": "Send a quote to the client: checks the tenant's approval rules (draft or approved quotes only), marks it sent and e-mails it to the contact, the client's billing address and any extra addresses. Sending a quote that was already sent does nothing.",
+  "inputSchema": {"type": "object", "additionalProperties": false, "required": ["quote_id"], "properties": {
+    "quote_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "quote"},
+    "email_addresses": {"type": "array", "maxItems": 50, "items": {"type": "string", "format": "email"}, "description": "Extra recipients"},
+    "subject": {"type": "string", "maxLength": 998, "description": "Default: Quote {{quote_number}}: {{title}}"},
+    "message": {"type": "string", "maxLength": 20000, "description": "Text before the quote summary"},
+    "no_op_if_already_sent": {"type": "boolean", "default": true, "description": "false: a quote already sent is a VALIDATION_ERROR"},
+    "idempotency_key": "@idempotency_key"}},
+  "outputSchema": {"type": "object", "required": ["quote", "previous_status", "new_status", "recipients", "email_queued", "no_op"], "properties": {
+    "quote": "@quote",
+    "previous_status": {"type": "string"}, "new_status": {"type": "string"},
+    "sent_at": {"type": ["string", "null"], "format": "date-time"},
+    "recipients": {"type": "array", "items": {"type": "string"}},
+    "email_queued": {"type": "boolean", "description": "The quote e-mail is in algawf.email_outbox"},
+    "message_id": {"type": ["string", "null"], "description": "Message-ID of the e-mail"},
+    "no_op": {"type": "boolean", "description": "true when the quote had already been sent"}}},
+  "permissions": ["billing:update", "email:create"],
+  "sideEffectful": true,
+  "idempotency": {"mode": "actionProvided", "key": "idempotency_key"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 1000, "retryOn": ["TransientError"]},
+  "examples": [{"input": {"quote_id": "00000000-0000-4000-8000-000000000002", "message": "Thanks for your time today."}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_send_quote"}
+}$def$, frag);
+
+PERFORM algawf._ops_register($def${
+  "id": "crm.convert_quote", "version": 1,
+  "label": "Convert Quote", "category": "CRM",
+  "description": "Turn an approved, sent or accepted quote into a draft contract, a draft invoice, or both (the quote becomes converted).",
+  "inputSchema": {"type": "object", "additionalProperties": false, "required": ["quote_id", "target"], "properties": {
+    "quote_id": {"type": "string", "format": "uuid", "x-workflow-picker-kind": "quote"},
+    "target": {"enum": ["contract", "invoice", "both"]},
+    "contract_name": {"type": "string", "minLength": 1, "maxLength": 255, "description": "Default: the quote's title"},
+    "billing_frequency": {"enum": ["weekly", "monthly", "quarterly", "annually", "one_time"], "default": "monthly"},
+    "start_date": {"type": "string", "format": "date", "description": "Contract start (default: today)"},
+    "end_date": {"type": "string", "format": "date"},
+    "due_days": {"type": "integer", "minimum": 0, "maximum": 365, "default": 30, "description": "Invoice due after this many days"},
+    "idempotency_key": "@idempotency_key"}},
+  "outputSchema": {"type": "object", "required": ["quote", "previous_status"], "properties": {
+    "quote": "@quote", "previous_status": {"type": "string"},
+    "contract_id": {"type": ["string", "null"], "format": "uuid"},
+    "invoice_id": {"type": ["string", "null"], "format": "uuid"},
+    "invoice_number": {"type": ["string", "null"]},
+    "total_amount": {"type": "integer"}}},
+  "permissions": ["billing:create", "billing:update"],
+  "sideEffectful": true,
+  "idempotency": {"mode": "actionProvided", "key": "idempotency_key"},
+  "retryHint": {"maxAttempts": 3, "backoffMs": 500, "retryOn": ["TransientError"]},
+  "examples": [{"input": {"quote_id": "00000000-0000-4000-8000-000000000002", "target": "both", "billing_frequency": "annually"}}],
+  "implementation": {"kind": "sql", "function": "algawf._act_crm_convert_quote"}
+}$def$, frag);
+
+END
+$reg$;

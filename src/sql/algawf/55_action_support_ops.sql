@@ -253,3 +253,36 @@ GRANT EXECUTE ON FUNCTION algawf._ops_fail(text, text, text, text), algawf._ops_
     algawf._ops_emit(text, jsonb), algawf._ops_render(text, jsonb, boolean, text),
     algawf._ops_status(uuid, text, text), algawf._ops_default_status(text)
     TO algawf_service, algawf_admin;
+
+-- Registration of the shipped actions of these families.  A definition may
+-- use "@name" string values for schema fragments shared by several actions
+-- (given in fragments).  actionProvided idempotency keys need the expression
+-- language; a build without it registers the action with engine-provided
+-- keys instead (with a NOTICE) rather than failing CREATE EXTENSION.
+CREATE FUNCTION algawf._ops_register(definition jsonb, fragments jsonb DEFAULT '{}') RETURNS text
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    txt text := definition::text;
+    k text;
+    v jsonb;
+BEGIN
+    FOR k, v IN SELECT * FROM jsonb_each(fragments) LOOP
+        txt := replace(txt, format('"@%s"', k), v::text);
+    END LOOP;
+    definition := txt::jsonb;
+    BEGIN
+        RETURN algawf.register_action(definition);
+    EXCEPTION WHEN feature_not_supported THEN
+        IF definition #>> '{idempotency,mode}' IS DISTINCT FROM 'actionProvided' THEN
+            RAISE;
+        END IF;
+        RAISE NOTICE 'action %: the expression language is not available, registering with engine-provided idempotency keys',
+            definition ->> 'id';
+        RETURN algawf.register_action(definition || '{"idempotency": {"mode": "engineProvided"}}');
+    END;
+END
+$$;
+COMMENT ON FUNCTION algawf._ops_register(jsonb, jsonb) IS
+    'Internal (install script): registers an action definition after substituting "@name" schema fragments.';
+REVOKE ALL ON FUNCTION algawf._ops_register(jsonb, jsonb) FROM PUBLIC;
