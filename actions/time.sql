@@ -23,7 +23,7 @@ DECLARE
     entry psa.time_entries;
 BEGIN
     IF fn.user_id IS DISTINCT FROM actor THEN
-        PERFORM algawf._ops_require_permission(ctx, 'timeentry', 'update', 'log time for another user');
+        PERFORM algawf._ops_require_permission(ctx, 'timeentry', 'approve', 'log time for another user');
     END IF;
     u := algawf._ops_user(fn.user_id, 'user_id');
 
@@ -132,7 +132,7 @@ SELECT algawf._ops_register($def${
     "oneOf": [{"required": ["end"]}, {"required": ["duration_minutes"]}],
     "description": "Give end or duration_minutes.",
     "properties": {
-      "user_id": {"type": "string", "format": "uuid", "description": "Whose time (default: the workflow's actor; someone else's needs timeentry:update)", "x-workflow-picker-kind": "user"},
+      "user_id": {"type": "string", "format": "uuid", "description": "Whose time (default: the workflow's actor; someone else's needs timeentry:approve)", "x-workflow-picker-kind": "user"},
       "start": {"type": "string", "format": "date-time"},
       "end": {"type": "string", "format": "date-time", "description": "After start"},
       "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},

@@ -118,7 +118,8 @@ SELECT is((:'upd'::jsonb) #>> '{activity_after,title}', 'VPN verified', 'update_
 SELECT is((:'upd'::jsonb) #>> '{activity_after,status_name}', 'Completed', 'update_activity: status name resolved');
 SELECT is((SELECT duration FROM psa.interactions WHERE interaction_id = ((:'note'::jsonb) ->> 'note_id')::uuid), 45,
           'update_activity: duration derived from the new times');
-SELECT is((SELECT changed_data #>> '{before,title}' FROM psa.audit_logs WHERE operation = 'workflow_action:crm.update_activity'),
+SELECT is((SELECT changed_data #>> '{before,title}' FROM psa.audit_logs WHERE operation = 'workflow_action:crm.update_activity'
+             AND record_id = (:'note'::jsonb) ->> 'note_id' ORDER BY "timestamp" LIMIT 1),
           'VPN check', 'update_activity: the audit row keeps the old values');
 SELECT is(pg_temp.run('update_activity', format('{"activity_id": "%s", "patch": {"title": "VPN verified"}}', (:'note'::jsonb) ->> 'note_id')::jsonb) -> 'changed_fields',
           '[]', 'update_activity: a patch that changes nothing reports no changed fields');
