@@ -21,8 +21,10 @@ BEGIN
         email := a ->> 'email';
         name := nullif(btrim(a ->> 'name'), '');
     END IF;
-    email := lower(btrim(email));
-    IF email IS NULL OR email !~ '^[a-z0-9!#$%&''*+/=?^_`{|}~.-]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$'
+    -- domains are case-insensitive (lower-cased); local parts are kept as given
+    email := btrim(email);
+    email := split_part(email, '@', 1) || '@' || lower(split_part(email, '@', 2));
+    IF email IS NULL OR email !~* '^[a-z0-9!#$%&''*+/=?^_`{|}~.-]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$'
        OR length(email) > 254 OR email LIKE '.%' OR email LIKE '%.@%' OR email LIKE '%..%' THEN
         PERFORM algawf._ops_fail('VALIDATION_ERROR', format('%s: "%s" is not an e-mail address', field, coalesce(email, a::text)));
     END IF;

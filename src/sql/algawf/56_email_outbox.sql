@@ -86,16 +86,14 @@ BEGIN
     IF secret_name IS NULL THEN
         RETURN NULL;
     END IF;
-    IF to_regclass('algawf.tenant_secrets') IS NULL THEN
-        RAISE EXCEPTION 'secret "%" cannot be read: tenant secrets are not installed', secret_name
-            USING ERRCODE = 'undefined_object';
+    -- NULL when the secret cannot be read: the sender then fails the message with NOT_FOUND
+    IF to_regclass('algawf.tenant_secrets') IS NULL OR to_regclass('algawf.secret_keys') IS NULL THEN
+        RETURN NULL;
     END IF;
     EXECUTE 'SELECT s.value FROM algawf.tenant_secrets s WHERE s.tenant = $1 AND s.name = $2'
         INTO enc USING t, secret_name;
     IF enc IS NULL THEN
-        RAISE EXCEPTION 'secret "%" is not set for this tenant', secret_name
-            USING ERRCODE = 'undefined_object',
-                  HINT = format('An admin sets it with SELECT algawf.set_secret(%L, ''<SMTP password>'');', secret_name);
+        RETURN NULL;
     END IF;
     EXECUTE 'SELECT sk.key FROM algawf.secret_keys sk WHERE sk.key_id = 1' INTO k;
     SELECT quote_ident(n.nspname) INTO STRICT nsp
@@ -108,6 +106,17 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION algawf._email_smtp_password(uuid) IS
-    'Internal (SMTP sender): the decrypted SMTP password of a message being sent (status sending) of the current tenant, from algawf.tenant_secrets.';
+    'Internal (SMTP sender): the decrypted SMTP password of a message being sent (status sending) of the current tenant, from algawf.tenant_secrets; NULL when the message names no secret or the secret is not set.';
 REVOKE ALL ON FUNCTION algawf._email_smtp_password(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION algawf._email_smtp_password(uuid) TO algawf_service;
+GRANT EXECUTE ON FUNCTION algawf._email_smtp_password(uuid) TO algawf_service, algawf_admin;
+
+CREATE PROCEDURE algawf.deliver_email(max_messages integer DEFAULT 100,
+                                      INOUT sent integer DEFAULT NULL,
+                                      INOUT retrying integer DEFAULT NULL,
+                                      INOUT failed integer DEFAULT NULL)
+    AS 'MODULE_PATHNAME', 'algawf_deliver_email'
+    LANGUAGE C;
+COMMENT ON PROCEDURE algawf.deliver_email(integer, integer, integer, integer) IS
+    'Sends up to max_messages due messages of algawf.email_outbox (those row-level security lets the caller see): claims them and commits, talks SMTP holding no locks, records each result (sent; pending again with back-off after a temporary failure; failed). Returns how many were sent, will be retried, failed. Must be CALLed outside a transaction block. The background worker does the same for every tenant.';
+REVOKE ALL ON PROCEDURE algawf.deliver_email(integer, integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE algawf.deliver_email(integer, integer, integer, integer) TO algawf_admin, algawf_operator, algawf_service;
