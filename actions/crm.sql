@@ -533,18 +533,28 @@ BEGIN
     END IF;
     activity := algawf._crm_activity(id);
 
-    emitted := algawf._ops_emit('INTERACTION_LOGGED', jsonb_strip_nulls(jsonb_build_object(
-        'tenantId', t,
-        'interactionId', id,
-        'clientId', client_id,
-        'contactId', contact_id,
-        'ticketId', ticket_id,
-        'interactionType', type_name,
-        'interactionOccurredAt', activity ->> 'interaction_date',
-        'loggedByUserId', owner_id,
-        'subject', input ->> 'title',
-        'outcome', activity ->> 'status_name',
-        'scheduled', true)));
+    -- INTERACTION_LOGGED: psa.interactions emits it itself when algawf's event
+    -- triggers are attached to it; otherwise the action emits it
+    IF algawf._ops_table_emits('psa.interactions') THEN
+        emitted := true;
+    ELSE
+        emitted := algawf._ops_emit('INTERACTION_LOGGED', jsonb_strip_nulls(jsonb_build_object(
+            'tenantId', t,
+            'occurredAt', algawf._ops_iso(now()),
+            'actorUserId', algawf._ops_actor(ctx),
+            'actorType', 'USER',
+            'interactionId', id,
+            'clientId', client_id,
+            'contactId', contact_id,
+            'ticketId', ticket_id,
+            'interactionType', type_name,
+            'channel', lower(type_name),
+            'interactionOccurredAt', activity ->> 'interaction_date',
+            'loggedByUserId', owner_id,
+            'subject', input ->> 'title',
+            'outcome', activity ->> 'status_name',
+            'durationMinutes', minutes)), id::text);
+    END IF;
 
     PERFORM algawf._ops_audit(ctx, 'interactions', id::text, jsonb_build_object(
         'activity_id', id, 'client_id', client_id, 'contact_id', contact_id, 'ticket_id', ticket_id,

@@ -127,22 +127,40 @@ $$;
 COMMENT ON FUNCTION algawf._ops_audit(jsonb, text, text, jsonb) IS
     'Internal: writes the psa.audit_logs row of an action''s side effect (operation workflow_action:<action id>, the changed data, and the run, step and invocation in details).';
 
--- Emits a business event for workflows (e.g. INTERACTION_LOGGED).  Uses
--- algawf.emit(event_type, payload) of the engine; a build without the engine
--- records nothing.
-CREATE FUNCTION algawf._ops_emit(event_type text, payload jsonb) RETURNS boolean
+-- Emits a business event for workflows (e.g. INTERACTION_LOGGED): through
+-- algawf.emit() (starts triggered workflows and resumes waiting runs) when the
+-- event machinery is installed, else algawf.deliver_event() (resumes waiting
+-- runs); a build with neither records nothing.  Returns whether it was emitted.
+CREATE FUNCTION algawf._ops_emit(event_type text, payload jsonb, correlation_key text DEFAULT NULL,
+                                 event_id text DEFAULT NULL)
+    RETURNS boolean
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF to_regprocedure('algawf.emit(text,jsonb)') IS NULL THEN
-        RETURN false;
+    IF to_regprocedure('algawf.emit(text,jsonb,text,text)') IS NOT NULL THEN
+        EXECUTE 'SELECT algawf.emit($1, $2, $3, $4)' USING event_type, payload, correlation_key, event_id;
+        RETURN true;
+    ELSIF to_regprocedure('algawf.deliver_event(text,jsonb,text,uuid)') IS NOT NULL THEN
+        EXECUTE 'SELECT algawf.deliver_event($1, $2, $3)' USING event_type, payload, correlation_key;
+        RETURN true;
     END IF;
-    EXECUTE 'SELECT algawf.emit($1, $2)' USING event_type, payload;
-    RETURN true;
+    RETURN false;
 END
 $$;
-COMMENT ON FUNCTION algawf._ops_emit(text, jsonb) IS
-    'Internal: emits a business event through algawf.emit() (starting and resuming workflows); returns whether it was emitted.';
+COMMENT ON FUNCTION algawf._ops_emit(text, jsonb, text, text) IS
+    'Internal: emits a business event through algawf.emit() (or algawf.deliver_event()); returns whether it was emitted.';
+
+-- Whether row changes of a table already emit events (algawf.attach_events):
+-- an action writing to it then must not emit the same event again.
+CREATE FUNCTION algawf._ops_table_emits(tbl regclass) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
+                    WHERE g.tgrelid = $1 AND NOT g.tgisinternal AND g.tgenabled <> 'D'
+                      AND g.tgfoid = pg_catalog.to_regproc('algawf.emit_trigger'))
+$$;
+COMMENT ON FUNCTION algawf._ops_table_emits(regclass) IS
+    'Internal: whether the table has algawf''s event trigger (algawf.attach_events), so its inserts already emit events.';
 
 -- {{ path }} templates: each placeholder is a dotted path into data
 -- (a.b.c, a.items[0].name); strings are inserted as they are, numbers and
@@ -182,7 +200,7 @@ BEGIN
         IF expr ~ '^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*|\[[0-9]+\])*$' THEN
             path := regexp_split_to_array(regexp_replace(expr, '\[([0-9]+)\]', '.\1', 'g'), '\.');
             v := data #> path;
-        ELSIF to_regprocedure('algawf.eval(text,jsonb)') IS NOT NULL THEN
+        ELSIF to_regprocedure('algawf.eval(text,jsonb,jsonb,text)') IS NOT NULL THEN
             BEGIN
                 EXECUTE 'SELECT algawf.eval($1, $2)' INTO v USING expr, coalesce(data, '{}');
             EXCEPTION WHEN OTHERS THEN
@@ -245,12 +263,12 @@ COMMENT ON FUNCTION algawf._ops_default_status(text) IS 'Internal: the default s
 REVOKE ALL ON FUNCTION algawf._ops_fail(text, text, text, text), algawf._ops_iso(timestamptz),
     algawf._ops_actor(jsonb), algawf._ops_user(uuid, text, boolean), algawf._ops_user_name(psa.users),
     algawf._ops_require_permission(jsonb, text, text, text), algawf._ops_audit(jsonb, text, text, jsonb),
-    algawf._ops_emit(text, jsonb), algawf._ops_render(text, jsonb, boolean, text),
+    algawf._ops_emit(text, jsonb, text, text), algawf._ops_table_emits(regclass), algawf._ops_render(text, jsonb, boolean, text),
     algawf._ops_status(uuid, text, text), algawf._ops_default_status(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION algawf._ops_fail(text, text, text, text), algawf._ops_iso(timestamptz),
     algawf._ops_actor(jsonb), algawf._ops_user(uuid, text, boolean), algawf._ops_user_name(psa.users),
     algawf._ops_require_permission(jsonb, text, text, text), algawf._ops_audit(jsonb, text, text, jsonb),
-    algawf._ops_emit(text, jsonb), algawf._ops_render(text, jsonb, boolean, text),
+    algawf._ops_emit(text, jsonb, text, text), algawf._ops_table_emits(regclass), algawf._ops_render(text, jsonb, boolean, text),
     algawf._ops_status(uuid, text, text), algawf._ops_default_status(text)
     TO algawf_service, algawf_admin;
 
