@@ -186,7 +186,7 @@ VALUES
  'When a ticket breaches its SLA: an internal note on the ticket, its priority raised to the escalation priority, and the managers notified (once per ticket and breach). Start it from your SLA monitor with {ticket_id, breach: "response" | "resolution"}.',
  '[{"name": "sla_escalation_priority_id", "required": false, "description": "Priority breached tickets are raised to (e.g. Critical); without it the priority is left alone.", "example": "0000000a-0007-0000-0000-000000000004"},
    {"name": "sla_manager_role", "required": false, "description": "Role to notify (default Manager).", "example": "Manager"}]',
- '{"ticket_id": "0000000a-0009-0000-0000-000000000002", "breach": "response"}',
+ '{"ticket_id": "0000000a-0009-0000-0000-000000000001", "breach": "response"}',
  true,
  $tpl${
   "name": "SLA breach escalation",
