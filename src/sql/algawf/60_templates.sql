@@ -118,6 +118,8 @@ GRANT EXECUTE ON FUNCTION algawf.instantiate(text, text, boolean) TO algawf_admi
 -- ---------------------------------------------------------------------------
 -- The shipped templates
 
+-- (created_at is set to a fixed value at the end: CREATE EXTENSION recreates the shipped
+-- rows identically, e.g. when a dump is restored)
 INSERT INTO algawf.workflow_templates (template_id, name, category, description, variables, sample_payload, shipped, definition)
 VALUES
 -- 1 ---------------------------------------------------------------------------
@@ -448,3 +450,4 @@ VALUES
                                     "link": "/msp/billing/quotes/{{vars.quote.quote.quote_id}}"}}},
        {"id": "rejected", "type": "state.set", "config": {"state": "REJECTED"}}]}
   ]}$tpl$);
+UPDATE algawf.workflow_templates SET created_at = 'epoch' WHERE shipped;
