@@ -63,9 +63,10 @@ extern char *sql_action_function_problem(Oid fn, int *sqlstate);
 typedef struct RedactSpec
 {
 	List	   *paths;			/* parsed declared paths (opaque) */
-	List	   *secret_values;	/* char *: resolved secret values, scrubbed from strings */
+	List	   *secret_values;	/* char *: values scrubbed from strings (secrets, redacted values) */
 	bool		markers;		/* replace {"$secret": ...} objects */
 	bool		sensitive_keys; /* keys matching secret|token|password|api_key|authorization */
+	List	  **collect;		/* when set, the text of every scalar replaced is appended here */
 } RedactSpec;
 
 /* parse declared paths ("a.b", "items[*].token", "*.password"); ereports 22023 on a bad one */

@@ -48,6 +48,13 @@
 #include "registry.h"
 #include "tenancy.h"
 
+/*
+ * The worker's HTTP action (src/http_action.h), referenced weakly: present
+ * when the worker is part of the build.
+ */
+extern void algawf_http_request_action(const ActionCall *call, Jsonb *input,
+									   const char *idempotency_key, ActionResult *result) __attribute__((weak));
+
 #define MAX_KEY_LEN 500
 #define MAX_DETAIL_ERRORS 10
 
@@ -57,7 +64,9 @@ typedef struct Dispatch
 	ActionDef  *action;
 	ActionResult res;
 	MemoryContext cxt;			/* the caller's */
-	RedactSpec	redact;
+	RedactSpec	redact;			/* for everything stored, and messages */
+	List	   *secrets;		/* resolved secret values: never returned either */
+	List	   *redacted;		/* values the input's redaction removed */
 	Jsonb	   *stored_input;	/* redacted */
 	Jsonb	   *resolved_input; /* secrets resolved */
 	char	   *key;
@@ -152,10 +161,46 @@ fail(Dispatch *d, ActionErrorCategory cat, const char *code, bool retryable,
 
 /* ---- SPI helpers --------------------------------------------------------- */
 
+/*
+ * Run one of the dispatcher's statements with a plan prepared once per
+ * backend (keyed by the statement's address: they are all literals).
+ */
+typedef struct PlanEntry
+{
+	const char *sql;
+	SPIPlanPtr	plan;
+	struct PlanEntry *next;
+} PlanEntry;
+
+static int
+spi_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, bool read_only, long tcount)
+{
+	static PlanEntry *plans = NULL;
+	PlanEntry  *e;
+
+	for (e = plans; e; e = e->next)
+		if (e->sql == sql)
+			break;
+	if (e == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+
+		if (p == NULL)
+			elog(ERROR, "dispatcher could not prepare (%s): %s", SPI_result_code_string(SPI_result), sql);
+		SPI_keepplan(p);
+		e = MemoryContextAlloc(TopMemoryContext, sizeof(PlanEntry));
+		e->sql = sql;
+		e->plan = p;
+		e->next = plans;
+		plans = e;
+	}
+	return SPI_execute_plan(e->plan, values, nulls, read_only, tcount);
+}
+
 static void
 spi_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expect)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	int			rc = spi_run(sql, nargs, types, values, nulls, false, 0);
 
 	if (rc != expect)
 		elog(ERROR, "dispatcher query failed (%s): %s", SPI_result_code_string(rc), sql);
@@ -164,7 +209,7 @@ spi_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *null
 static bool
 spi_bool(const char *sql, int nargs, Oid *types, Datum *values, bool dflt)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL, true, 1);
+	int			rc = spi_run(sql, nargs, types, values, NULL, true, 1);
 	bool		isnull;
 	Datum		v;
 
@@ -488,8 +533,7 @@ check_permissions(Dispatch *d)
 			 "Set algawf.user to the acting PSA user (psa.users.user_id); workflow runs act as the publisher of their version.");
 		return false;
 	}
-	have_fn = OidIsValid(DatumGetObjectId(DirectFunctionCall1(to_regprocedure,
-															  CStringGetTextDatum("psa.user_has_permission(uuid,text,text)"))));
+	have_fn = OidIsValid(lookup_regprocedure("psa.user_has_permission(uuid,text,text)"));
 	if (!have_fn)
 	{
 		fail(d, AEC_ACTION, "PERMISSION_DENIED", false,
@@ -580,10 +624,10 @@ lookup_key(Dispatch *d)
 	values[0] = UUIDPGetDatum(&d->call->tenant);
 	values[1] = CStringGetTextDatum(d->action->action_id);
 	values[2] = CStringGetTextDatum(d->key);
-	rc = SPI_execute_with_args("SELECT invocation_id, status, output FROM algawf.workflow_action_invocations "
+	rc = spi_run("SELECT invocation_id, status, output FROM algawf.workflow_action_invocations "
 							   "WHERE tenant OPERATOR(pg_catalog.=) $1 AND action_id OPERATOR(pg_catalog.=) $2 "
 							   "AND idempotency_key OPERATOR(pg_catalog.=) $3 AND status OPERATOR(pg_catalog.<>) 'FAILED'",
-							   3, types, values, NULL, true, 1);
+							   3, types, values, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "idempotency lookup failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 0)
@@ -605,10 +649,14 @@ lookup_key(Dispatch *d)
 	}
 	if (strcmp(status, "DEFERRED") == 0)
 	{
-		d->res.ok = true;
-		d->res.deferred = true;
-		d->res.replayed = true;
-		return true;
+		/*
+		 * An external request of this call is queued or done: the call runs
+		 * again under the same invocation, and the implementation answers
+		 * from the outbox (still deferred, or the recorded result).
+		 */
+		memcpy(&d->invocation_id, &d->res.invocation_id, UUID_LEN);
+		d->claimed = true;
+		return false;
 	}
 	fail(d, AEC_TRANSIENT, "CONFLICT", true,
 		 psprintf("another invocation of %s with the same idempotency key is still running", d->action->action_id),
@@ -675,7 +723,7 @@ insert_invocation(Dispatch *d, const char *status, bool returning_claim)
 	values[18] = Float8GetDatum((double) (now - d->start) / 1000.0);
 	nulls[18] = finished ? ' ' : 'n';
 
-	rc = SPI_execute_with_args("INSERT INTO algawf.workflow_action_invocations (" INV_COLUMNS ") "
+	rc = spi_run("INSERT INTO algawf.workflow_action_invocations (" INV_COLUMNS ") "
 							   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "
 							   "ON CONFLICT DO NOTHING RETURNING 1",
 							   19, types, values, nulls, false, 0);
@@ -786,6 +834,14 @@ map_error(Dispatch *d, ErrorData *e, bool timed_out, int timeout_ms)
 			 "Give the step a larger timeout or make the action faster; the step may be retried.");
 		return;
 	}
+	if (d->action->kind == IMPL_BUILTIN && strcmp(d->action->builtin_name, "transform.query_json") == 0 &&
+		(code == ERRCODE_SYNTAX_ERROR || code == ERRCODE_FEATURE_NOT_SUPPORTED ||
+		 code == ERRCODE_STATEMENT_TOO_COMPLEX || code == ERRCODE_DATA_EXCEPTION))
+	{
+		/* the expression language's own errors */
+		fail(d, AEC_EXPRESSION, "VALIDATION_ERROR", false, message, e->detail, e->hint);
+		return;
+	}
 	if (code == ERRCODE_UNIQUE_VIOLATION || code == ERRCODE_EXCLUSION_VIOLATION)
 		c = "CONFLICT";
 	else if (code == ERRCODE_T_R_SERIALIZATION_FAILURE || code == ERRCODE_T_R_DEADLOCK_DETECTED ||
@@ -814,7 +870,11 @@ map_error(Dispatch *d, ErrorData *e, bool timed_out, int timeout_ms)
 		cat = AEC_VALIDATION;
 		c = "VALIDATION_ERROR";
 	}
-	fail(d, cat, c, retry, message, e->detail, e->hint);
+	fail(d, cat, c, retry, message, e->detail,
+		 e->hint ? e->hint :
+		 strcmp(c, "VALIDATION_ERROR") == 0 ? "The action refused a value of its input: fix the value the message names." :
+		 strcmp(c, "NOT_FOUND") == 0 && d->action->kind == IMPL_BUILTIN ? "Nothing matched; see the message." :
+		 NULL);
 }
 
 static Jsonb *
@@ -929,12 +989,12 @@ execute(Dispatch *d)
 		if (validate_value(d, d->action->output_schema, output, false))
 		{
 			ReleaseCurrentSubTransaction();
-			if (d->redact.secret_values != NIL)
+			if (d->secrets != NIL)
 			{
 				/* secrets are for the implementation: never back into workflow data */
 				RedactSpec	only_secrets = {0};
 
-				only_secrets.secret_values = d->redact.secret_values;
+				only_secrets.secret_values = d->secrets;
 				output = algawf_redact(output, &only_secrets);
 			}
 			d->res.ok = true;
@@ -979,16 +1039,64 @@ execute(Dispatch *d)
 	PG_END_TRY();
 }
 
+/*
+ * HTTP and SMTP actions never call out from this transaction: their
+ * implementation writes an outbox row and answers "deferred" (the run parks);
+ * the worker sends the request after commit and records the result; when the
+ * run resumes, the same call (same key, same invocation) finds the result.
+ */
 static void
-defer_external(Dispatch *d)
+run_external(Dispatch *d)
 {
-	const char *kind = d->action->kind == IMPL_HTTP ? "http" : "smtp";
-
 	d->executed = true;
+	if (algawf_http_request_action != NULL &&
+		d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
+	{
+		ActionResult r;
+
+		memset(&r, 0, sizeof(r));
+		/* the input is the request; secrets stay unresolved until it is sent */
+		algawf_http_request_action(d->call, d->call->input, d->key, &r);
+		if (r.ok)
+		{
+			MemoryContext old = MemoryContextSwitchTo(d->cxt);
+
+			d->res.ok = true;
+			d->res.deferred = r.deferred;
+			if (r.output)
+			{
+				d->res.output = (Jsonb *) palloc(VARSIZE(r.output));
+				memcpy(d->res.output, r.output, VARSIZE(r.output));
+			}
+			MemoryContextSwitchTo(old);
+			if (d->res.output && !d->res.deferred &&
+				!validate_value(d, d->action->output_schema, d->res.output, false))
+				return;
+			if (d->res.output && d->secrets != NIL)
+			{
+				RedactSpec	only_secrets = {0};
+
+				only_secrets.secret_values = d->secrets;
+				old = MemoryContextSwitchTo(d->cxt);
+				d->res.output = algawf_redact(d->res.output, &only_secrets);
+				MemoryContextSwitchTo(old);
+			}
+		}
+		else
+		{
+			fail(d, r.category, r.code ? r.code : "INTERNAL_ERROR", r.retryable,
+				 r.message ? r.message : "the request failed", r.detail, r.hint);
+			d->res.retry_after_ms = r.retry_after_ms;
+		}
+		return;
+	}
 	fail(d, AEC_ACTION, "INTERNAL_ERROR", false,
-		 psprintf("%s actions are not yet available in this build (action %s)", kind, d->action->action_id),
-		 "The HTTP/SMTP outbox (algawf.http_requests) and its sender are not installed yet.",
-		 "Use an SQL or built-in action for now.");
+		 psprintf("%s actions are not yet available in this build (action %s)",
+				  d->action->kind == IMPL_HTTP ? "declarative http" : "smtp", d->action->action_id),
+		 d->action->kind == IMPL_HTTP ?
+		 "Only {\"kind\": \"http\"} without a request template (the input is the request) is sent by this build." :
+		 "SMTP sending is not part of this build.",
+		 "Use an SQL or built-in action, or the http kind with the request as input.");
 }
 
 /* ---- the call ------------------------------------------------------------ */
@@ -1009,10 +1117,14 @@ run_call(Dispatch *d)
 		return;
 	}
 	d->redact.paths = redact_parse_paths(d->action->redact, false, NULL);
+	d->redact.collect = &d->redacted;
 	d->stored_input = algawf_redact(c->input, &d->redact);
+	d->redact.collect = NULL;
+	d->redact.secret_values = d->redacted;
 
 	d->resolved_input = secrets_resolve(c->input, &c->tenant, &rs);
-	d->redact.secret_values = rs.values;
+	d->secrets = rs.values;
+	d->redact.secret_values = list_concat(list_copy(rs.values), d->redacted);
 	if (d->resolved_input == NULL)
 	{
 		fail(d, AEC_VALIDATION, "NOT_FOUND", false,
@@ -1035,7 +1147,7 @@ run_call(Dispatch *d)
 	{
 		if (lookup_key(d))
 			return;
-		if (d->action->side_effectful)
+		if (d->action->side_effectful && !d->claimed)
 		{
 			insert_invocation(d, "RUNNING", true);
 			if (!d->claimed)
@@ -1051,7 +1163,7 @@ run_call(Dispatch *d)
 	if (d->action->kind == IMPL_SQL || d->action->kind == IMPL_BUILTIN)
 		execute(d);
 	else
-		defer_external(d);
+		run_external(d);
 }
 
 ActionResult
@@ -1282,6 +1394,13 @@ call_from_sql(FunctionCallInfo fcinfo, ActionCall *c)
 				 errmsg("timeout_ms must not be negative")));
 	c->step_path = "call_action";
 	c->attempt = 1;
+	/* try_action can stand in for a step of a run (engine idempotency keys) */
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+		memcpy(&c->run_id, PG_GETARG_UUID_P(5), UUID_LEN);
+	if (PG_NARGS() > 6 && !PG_ARGISNULL(6))
+		c->step_path = text_to_cstring(PG_GETARG_TEXT_PP(6));
+	if (PG_NARGS() > 7 && !PG_ARGISNULL(7))
+		c->attempt = PG_GETARG_INT32(7);
 	return algawf_dispatch(c);
 }
 
@@ -1369,4 +1488,191 @@ algawf_try_action(PG_FUNCTION_ARGS)
 	json_kv(&b, &first, "invocationId", uuid_is_zero(&r.invocation_id) ? NULL : uuid_text(&r.invocation_id));
 	appendStringInfoChar(&b, '}');
 	PG_RETURN_JSONB_P(jsonb_from_text(b.data));
+}
+
+PG_FUNCTION_INFO_V1(algawf_check_action_sql);
+Datum
+algawf_check_action_sql(PG_FUNCTION_ARGS)
+{
+	const char *code = NULL;
+	char	   *problem;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	TupleDesc	td;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	problem = algawf_action_check(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+								  PG_ARGISNULL(1) ? 1 : PG_GETARG_INT32(1),
+								  PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2), &code);
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "check_action must return a record");
+	td = BlessTupleDesc(td);
+	if (problem == NULL)
+	{
+		nulls[0] = nulls[1] = true;
+		values[0] = values[1] = (Datum) 0;
+	}
+	else
+	{
+		values[0] = CStringGetTextDatum(code);
+		values[1] = CStringGetTextDatum(problem);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));
+}
+
+/* ---- completing deferred invocations ------------------------------------- */
+
+static const char *const known_codes[] = {
+	"VALIDATION_ERROR", "PERMISSION_DENIED", "NOT_FOUND", "CONFLICT", "RATE_LIMITED",
+	"TRANSIENT_FAILURE", "INTEGRATION_INACTIVE", "INTERNAL_ERROR", NULL
+};
+
+static ActionErrorCategory
+category_from_name(const char *s)
+{
+	ActionErrorCategory c;
+
+	for (c = AEC_VALIDATION; c <= AEC_CANCELLATION; c++)
+		if (s && strcmp(s, action_error_category_name(c)) == 0)
+			return c;
+	return AEC_ACTION;
+}
+
+bool
+algawf_dispatch_complete(const pg_uuid_t *tenant, const pg_uuid_t *invocation_id,
+						 bool ok, Jsonb *output, Jsonb *error)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	PrivSave	owner;
+	Oid			types[2] = {UUIDOID, UUIDOID};
+	Datum		values[2];
+	int			rc;
+	HeapTuple	tup;
+	TupleDesc	td;
+	bool		isnull;
+	Dispatch	d;
+	ActionCall	call;
+	char	   *status;
+	Datum		v;
+	bool		changed = false;
+
+	memset(&d, 0, sizeof(d));
+	memset(&call, 0, sizeof(call));
+	d.call = &call;
+	d.cxt = cxt;
+	d.redact.markers = true;
+	d.redact.sensitive_keys = true;
+	memcpy(&d.invocation_id, invocation_id, UUID_LEN);
+	memcpy(&call.tenant, tenant, UUID_LEN);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(cxt);
+	priv_enter(&owner, algawf_owner_oid());
+
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(invocation_id);
+	rc = spi_run("SELECT action_id, action_version, status, started_at, run_id, workflow_id, workflow_version, "
+				 "step_path, actor, idempotency_key FROM algawf.workflow_action_invocations "
+				 "WHERE tenant OPERATOR(pg_catalog.=) $1 AND invocation_id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+				 2, types, values, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "invocation lookup failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("invocation %s does not exist for this tenant", uuid_text(invocation_id))));
+	tup = SPI_tuptable->vals[0];
+	td = SPI_tuptable->tupdesc;
+	call.action_id = TextDatumGetCString(SPI_getbinval(tup, td, 1, &isnull));
+	call.action_version = DatumGetInt32(SPI_getbinval(tup, td, 2, &isnull));
+	status = TextDatumGetCString(SPI_getbinval(tup, td, 3, &isnull));
+	d.start = DatumGetTimestampTz(SPI_getbinval(tup, td, 4, &isnull));
+	v = SPI_getbinval(tup, td, 5, &isnull);
+	if (!isnull)
+		memcpy(&call.run_id, DatumGetUUIDP(v), UUID_LEN);
+	v = SPI_getbinval(tup, td, 6, &isnull);
+	call.workflow_id = isnull ? NULL : TextDatumGetCString(v);
+	v = SPI_getbinval(tup, td, 7, &isnull);
+	call.workflow_version = isnull ? 0 : DatumGetInt32(v);
+	v = SPI_getbinval(tup, td, 8, &isnull);
+	call.step_path = isnull ? NULL : TextDatumGetCString(v);
+	v = SPI_getbinval(tup, td, 9, &isnull);
+	call.has_actor = !isnull;
+	if (!isnull)
+		memcpy(&call.actor, DatumGetUUIDP(v), UUID_LEN);
+	v = SPI_getbinval(tup, td, 10, &isnull);
+	d.key = isnull ? NULL : TextDatumGetCString(v);
+
+	if (strcmp(status, "DEFERRED") == 0 || strcmp(status, "RUNNING") == 0)
+	{
+		d.action = action_lookup(call.action_id, call.action_version);
+		if (d.action)
+			d.redact.paths = redact_parse_paths(d.action->redact, false, NULL);
+		d.claimed = true;
+		if (ok)
+		{
+			d.res.ok = true;
+			d.res.output = output ? output : jsonb_from_text("null");
+			finish_invocation(&d, "SUCCEEDED");
+		}
+		else
+		{
+			char	   *code = error ? jb_get_text(&error->root, "code") : NULL;
+			char	   *cat = error ? jb_get_text(&error->root, "category") : NULL;
+			char	   *msg = error ? jb_get_text(&error->root, "message") : NULL;
+			JsonbValue *retry = error ? jb_get(&error->root, "retryable") : NULL;
+			int			i;
+			bool		known = false;
+
+			for (i = 0; code && known_codes[i]; i++)
+				if (strcmp(code, known_codes[i]) == 0)
+				{
+					code = (char *) known_codes[i];
+					known = true;
+				}
+			fail(&d, category_from_name(cat), known ? code : "INTERNAL_ERROR",
+				 retry && retry->type == jbvBool && retry->val.boolean,
+				 msg ? msg : "the external request failed",
+				 error ? jb_get_text(&error->root, "detail") : NULL,
+				 error ? jb_get_text(&error->root, "hint") : NULL);
+			finish_invocation(&d, "FAILED");
+		}
+		if (d.action && d.action->side_effectful)
+			write_audit(&d, ok ? "SUCCEEDED" : "FAILED");
+		changed = true;
+	}
+
+	priv_leave(&owner);
+	SPI_finish();
+	return changed;
+}
+
+PG_FUNCTION_INFO_V1(algawf_complete_invocation);
+Datum
+algawf_complete_invocation(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *tenant = algawf_tenant_require();
+	Jsonb	   *result;
+	JsonbValue *ok;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("invocation_id and result must not be null")));
+	result = PG_GETARG_JSONB_P(1);
+	ok = jb_get(&result->root, "ok");
+	if (ok == NULL || ok->type != jbvBool)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("result must be {\"ok\": true, \"output\": ...} or {\"ok\": false, \"error\": {...}}")));
+	{
+		JsonbValue *out = jb_get(&result->root, "output");
+		JsonbValue *err = jb_get(&result->root, "error");
+
+		PG_RETURN_BOOL(algawf_dispatch_complete(tenant, PG_GETARG_UUID_P(0), ok->val.boolean,
+												out ? JsonbValueToJsonb(out) : NULL,
+												err && jbv_is_object(err) ? JsonbValueToJsonb(err) : NULL));
+	}
 }

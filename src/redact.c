@@ -19,6 +19,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 #include "action.h"
 
@@ -296,6 +297,32 @@ algawf_scrub_text(const char *s, const RedactSpec *spec)
 	return cur;
 }
 
+/* remember the text of redacted scalars (3+ bytes), to scrub them from messages */
+static void
+collect_values(const RedactSpec *spec, JsonbValue *v)
+{
+	char	   *text = NULL;
+
+	check_stack_depth();
+	if (v->type == jbvString)
+		text = pnstrdup(v->val.string.val, v->val.string.len);
+	else if (v->type == jbvNumeric)
+		text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+	else if (v->type == jbvBinary)
+	{
+		JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
+		JsonbValue	e;
+		JsonbIteratorToken tok;
+
+		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+			if (tok == WJB_VALUE || tok == WJB_ELEM)
+				collect_values(spec, &e);
+		return;
+	}
+	if (text && strlen(text) >= 3)
+		*spec->collect = lappend(*spec->collect, text);
+}
+
 static void
 push_redacted(JsonbParseState **st, JsonbIteratorToken tok)
 {
@@ -317,6 +344,8 @@ redact_value(JsonbParseState **st, JsonbValue *v, JsonbIteratorToken tok, const 
 {
 	if (depth > 0 && (sensitive_key || (spec->paths && path_matches(spec, path, depth))))
 	{
+		if (spec->collect)
+			collect_values(spec, v);
 		push_redacted(st, tok);
 		return;
 	}

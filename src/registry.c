@@ -122,6 +122,20 @@ priv_leave(PrivSave *s)
 
 /* ---- SQL action functions ------------------------------------------------ */
 
+/* to_regprocedure(): the function's oid, or InvalidOid when there is none */
+Oid
+lookup_regprocedure(const char *signature)
+{
+	LOCAL_FCINFO(fc, 1);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fc, NULL, 1, InvalidOid, NULL, NULL);
+	fc->args[0].value = CStringGetTextDatum(signature);
+	fc->args[0].isnull = false;
+	result = to_regprocedure(fc);
+	return fc->isnull ? InvalidOid : DatumGetObjectId(result);
+}
+
 char *
 sql_action_function_problem(Oid fn, int *sqlstate)
 {
@@ -514,10 +528,9 @@ parse_implementation(DefCtx *d, JsonbValue *v, ParsedDef *p)
 			def_error(d, "implementation.function", "Name a function (ctx jsonb, input jsonb) RETURNS jsonb, e.g. \"myschema.my_action\".",
 					  "a sql implementation needs \"function\"");
 		if (strchr(fname, '('))
-			fn = DatumGetObjectId(DirectFunctionCall1(to_regprocedure, CStringGetTextDatum(fname)));
+			fn = lookup_regprocedure(fname);
 		else
-			fn = DatumGetObjectId(DirectFunctionCall1(to_regprocedure,
-													  CStringGetTextDatum(psprintf("%s(jsonb, jsonb)", fname))));
+			fn = lookup_regprocedure(psprintf("%s(jsonb, jsonb)", fname));
 		if (!OidIsValid(fn))
 			def_error(d, "implementation.function",
 					  "Create it first, as FUNCTION name(ctx jsonb, input jsonb) RETURNS jsonb, and schema-qualify its name.",
@@ -876,15 +889,17 @@ algawf_register_action(PG_FUNCTION_ARGS)
 			"output_schema = $7, permissions = $8, side_effectful = $9, idempotency = $10, idempotency_key = $11, "
 			"retry_hint = $12, redact = $13, availability = $14, examples = COALESCE($15, '[]'), "
 			"timeout_ms = $16, implementation = $17, impl = $18, sql_function = $19::pg_catalog.regprocedure, "
-			"builtin_name = $20, definition = $21, shipped = $22, registered_at = pg_catalog.now(), "
-			"registered_by = CURRENT_USER "
+			"builtin_name = $20, definition = $21, shipped = $22, "
+			"registered_at = CASE WHEN $22 THEN NULL ELSE pg_catalog.now() END, "
+			"registered_by = CASE WHEN $22 THEN NULL ELSE CURRENT_USER END "
 			"WHERE action_id OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.=) $2";
 	else
 		sql = "INSERT INTO algawf.actions (action_id, version, label, description, category, input_schema, "
 			"output_schema, permissions, side_effectful, idempotency, idempotency_key, retry_hint, redact, "
 			"availability, examples, timeout_ms, implementation, impl, sql_function, builtin_name, definition, "
-			"shipped, registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-			"COALESCE($15, '[]'), $16, $17, $18, $19::pg_catalog.regprocedure, $20, $21, $22, $23)";
+			"shipped, registered_at, registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+			"COALESCE($15, '[]'), $16, $17, $18, $19::pg_catalog.regprocedure, $20, $21, $22, "
+			"CASE WHEN $22 THEN NULL ELSE pg_catalog.now() END, CASE WHEN $22 THEN NULL ELSE $23 END)";
 
 	types[20] = JSONBOID;
 	values[20] = JsonbPGetDatum(def);

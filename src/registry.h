@@ -24,6 +24,7 @@ extern void priv_enter(PrivSave *s, Oid role);
 extern void priv_leave(PrivSave *s);
 
 extern bool extension_info(const char *name, Oid *owner, Oid *nsp);
+extern Oid	lookup_regprocedure(const char *signature);
 
 extern const char *jbv_type_name(const JsonbValue *v);
 extern bool jbv_is_object(const JsonbValue *v);

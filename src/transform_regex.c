@@ -361,7 +361,8 @@ tf_regex_match(JvArena *a, Jv *input, const BuiltinContext *ctx)
 		if (require_match(input))
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
-					 errmsg("%s: no match found but requireMatch is true", action)));
+					 errmsg("%s: no match found but requireMatch is true", action),
+					 errhint("Set requireMatch to false to get \"matched\": false instead of an error.")));
 		tf_set(a, out, "matched", tf_check(jv_bool(a, false)));
 		tf_set(a, out, "match", tf_check(jv_null(a)));
 		tf_set(a, out, "index", tf_check(jv_null(a)));

@@ -39,8 +39,8 @@ CREATE TABLE algawf.actions (
     builtin_name    text,
     definition      jsonb NOT NULL,
     shipped         boolean NOT NULL DEFAULT false,
-    registered_at   timestamptz NOT NULL DEFAULT now(),
-    registered_by   name NOT NULL DEFAULT current_user,
+    registered_at   timestamptz,
+    registered_by   name,
     PRIMARY KEY (action_id, version),
     CONSTRAINT actions_id_format CHECK (action_id ~ '^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$' AND length(action_id) <= 200),
     CONSTRAINT actions_version_positive CHECK (version >= 1),
@@ -55,7 +55,8 @@ CREATE TABLE algawf.actions (
     CONSTRAINT actions_timeout_range CHECK (timeout_ms BETWEEN 1 AND 3600000),
     CONSTRAINT actions_implementation_kind CHECK (implementation IN ('sql', 'http', 'smtp', 'builtin')),
     CONSTRAINT actions_sql_has_function CHECK ((implementation = 'sql') = (sql_function IS NOT NULL)),
-    CONSTRAINT actions_builtin_has_name CHECK ((implementation = 'builtin') = (builtin_name IS NOT NULL))
+    CONSTRAINT actions_builtin_has_name CHECK ((implementation = 'builtin') = (builtin_name IS NOT NULL)),
+    CONSTRAINT actions_registration_known CHECK (shipped OR (registered_at IS NOT NULL AND registered_by IS NOT NULL))
 );
 CREATE INDEX actions_family_idx ON algawf.actions (family);
 CREATE INDEX actions_sql_function_idx ON algawf.actions (sql_function) WHERE sql_function IS NOT NULL;
@@ -83,6 +84,8 @@ COMMENT ON COLUMN algawf.actions.sql_function IS 'implementation = sql: the func
 COMMENT ON COLUMN algawf.actions.builtin_name IS 'implementation = builtin: the C function''s name in the dispatcher''s table.';
 COMMENT ON COLUMN algawf.actions.definition IS 'The definition passed to algawf.register_action(), verbatim.';
 COMMENT ON COLUMN algawf.actions.shipped IS 'Registered by the extension''s own script (not dumped by pg_dump; CREATE EXTENSION recreates it).';
+COMMENT ON COLUMN algawf.actions.registered_at IS 'When a user registered it; NULL for the extension''s own actions (they are as old as the installed version).';
+COMMENT ON COLUMN algawf.actions.registered_by IS 'The role that registered it; NULL for the extension''s own actions.';
 
 -- users' registrations survive pg_dump/restore; the shipped catalog is recreated by CREATE EXTENSION
 SELECT pg_catalog.pg_extension_config_dump('algawf.actions', 'WHERE NOT shipped');
@@ -261,3 +264,19 @@ $$;
 COMMENT ON FUNCTION algawf.audit_log_append_only() IS 'Trigger: refuses UPDATE on algawf.audit_log.';
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON algawf.audit_log
     FOR EACH ROW EXECUTE FUNCTION algawf.audit_log_append_only();
+
+COMMENT ON INDEX algawf.actions_family_idx IS 'Actions by family (set_family_enabled, the catalog).';
+COMMENT ON INDEX algawf.actions_sql_function_idx IS 'Which actions a SQL function implements.';
+COMMENT ON INDEX algawf.workflow_action_invocations_key_idx IS
+    'Idempotency: one non-FAILED invocation per tenant, action and key; FAILED attempts do not hold the key, so retries reuse it.';
+COMMENT ON INDEX algawf.workflow_action_invocations_run_idx IS 'A run''s invocations, by step.';
+COMMENT ON INDEX algawf.workflow_action_invocations_action_idx IS 'Per-action statistics over time.';
+COMMENT ON INDEX algawf.workflow_action_invocations_started_idx IS 'Retention (purge by age).';
+COMMENT ON INDEX algawf.audit_log_at_idx IS 'A tenant''s audit trail by time.';
+COMMENT ON INDEX algawf.audit_log_run_idx IS 'A run''s audit rows.';
+COMMENT ON INDEX algawf.audit_log_targets_idx IS 'Audit rows by target id: target_ids @> ''{"ticket_id": "..."}''.';
+COMMENT ON POLICY registry_read ON algawf.actions IS 'Everyone reads the registry; only algawf.register_action() (as the owner) writes it.';
+COMMENT ON POLICY tenant_isolation ON algawf.action_families IS 'Rows of the current tenant only (algawf.current_tenant()).';
+COMMENT ON POLICY tenant_isolation ON algawf.integrations IS 'Rows of the current tenant only (algawf.current_tenant()).';
+COMMENT ON POLICY tenant_isolation ON algawf.workflow_action_invocations IS 'Rows of the current tenant only (algawf.current_tenant()).';
+COMMENT ON POLICY tenant_isolation ON algawf.audit_log IS 'Rows of the current tenant only (algawf.current_tenant()).';

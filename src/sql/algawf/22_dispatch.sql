@@ -21,15 +21,33 @@ GRANT EXECUTE ON FUNCTION algawf.call_action(text, jsonb, integer, text, integer
     TO algawf_admin, algawf_operator, algawf_service;
 
 CREATE FUNCTION algawf.try_action(action_id text, input jsonb, version integer DEFAULT 1,
-                                  idempotency_key text DEFAULT NULL, timeout_ms integer DEFAULT NULL)
+                                  idempotency_key text DEFAULT NULL, timeout_ms integer DEFAULT NULL,
+                                  run_id uuid DEFAULT NULL, step_path text DEFAULT NULL,
+                                  attempt integer DEFAULT 1)
     RETURNS jsonb
     AS 'MODULE_PATHNAME', 'algawf_try_action'
     LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer) IS
-    'Like call_action but never raises for an action failure: returns {ok, output | error {category, code, message, detail, hint, retryable}, replayed, deferred, invocationId}, and the failed invocation row is kept.';
-REVOKE ALL ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer)
+COMMENT ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer, uuid, text, integer) IS
+    'Like call_action but never raises for an action failure: returns {ok, output | error {category, code, message, detail, hint, retryable}, replayed, deferred, invocationId}, and the failed invocation row is kept. run_id/step_path/attempt make the call stand in for a step of a run (engine idempotency key tenant:run:step:action@version:sha256(input)).';
+REVOKE ALL ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer, uuid, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer, uuid, text, integer)
     TO algawf_admin, algawf_operator, algawf_service;
+
+CREATE FUNCTION algawf.complete_invocation(invocation_id uuid, result jsonb) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'algawf_complete_invocation'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION algawf.complete_invocation(uuid, jsonb) IS
+    'Records the outcome of a DEFERRED invocation of the current tenant (an external request the worker sent): result {"ok": true, "output": ...} or {"ok": false, "error": {category, code, message, detail?, hint?, retryable?}}. Redacts, audits side-effectful actions; false when it was already finished.';
+REVOKE ALL ON FUNCTION algawf.complete_invocation(uuid, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION algawf.complete_invocation(uuid, jsonb) TO algawf_service;
+
+CREATE FUNCTION algawf.check_action(action_id text, version integer DEFAULT 1, input jsonb DEFAULT NULL,
+                                    OUT code text, OUT message text)
+    AS 'MODULE_PATHNAME', 'algawf_check_action_sql'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION algawf.check_action(text, integer, jsonb) IS
+    'The publish-time check of a step''s action reference for the current tenant: (NULL, NULL) when fine, else UNKNOWN_ACTION (not registered, or its family disabled) or INVALID_ACTION_CONFIG (a required input field missing, a literal of the wrong type; {"$expr"}/{"$secret"} values count as present).';
+GRANT EXECUTE ON FUNCTION algawf.check_action(text, integer, jsonb) TO PUBLIC;
 
 CREATE FUNCTION algawf.redact(value jsonb, paths text[] DEFAULT '{}') RETURNS jsonb
     AS 'MODULE_PATHNAME', 'algawf_redact_sql'
