@@ -579,12 +579,12 @@ compute_key(Dispatch *d)
 
 	if (c->idempotency_key && c->idempotency_key[0])
 		key = pstrdup(c->idempotency_key);
-	else if (d->action->action_provided)
+	if (key == NULL && d->action->action_provided)
 	{
 		char	   *error = NULL;
 
 		key = dispatch_eval_key(d->action->key_expr, c->input, &error);
-		if (key == NULL)
+		if (key == NULL && error != NULL)
 		{
 			fail(d, AEC_EXPRESSION, "VALIDATION_ERROR", false,
 				 psprintf("idempotency key expression of %s@%d failed: %s",
@@ -594,7 +594,8 @@ compute_key(Dispatch *d)
 			return false;
 		}
 	}
-	else if (!uuid_is_zero(&c->run_id))
+	/* the engine key; also when an action-provided key expression gave no value */
+	if (key == NULL && !uuid_is_zero(&c->run_id))
 	{
 		char	   *text = JsonbToCString(NULL, &c->input->root, VARSIZE(c->input));
 

@@ -99,14 +99,10 @@ dispatch_eval_key(const char *expr, Jsonb *input, char **error)
 		Jsonb	   *v = algawf_expr_eval(e, input, NULL);
 
 		MemoryContextSwitchTo(oldcxt);
+		/* no value (undefined, null or ""): the caller falls back to the engine key, as Alga does */
 		result = key_text(v);
-		if (result == NULL)
-			*error = "the expression gave no value";
-		else if (result[0] == '\0')
-		{
+		if (result != NULL && result[0] == '\0')
 			result = NULL;
-			*error = "the expression gave an empty string";
-		}
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
