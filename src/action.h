@@ -99,9 +99,9 @@ extern bool jsonb_has_secret_marker(Jsonb *input);
 
 /*
  * Evaluate an actionProvided idempotency key expression over the input: the
- * key text (strings as they are, other values as JSON); NULL with *error set
- * when evaluation fails, NULL with *error NULL when the expression gives no
- * value (the caller then uses the engine-provided key).
+ * key text (strings as they are, other values as JSON); NULL with *error when
+ * evaluation failed; NULL with *error NULL when the expression gave no value
+ * (undefined, null or ""), so that the engine key applies, as in Alga.
  */
 extern char *dispatch_eval_key(const char *expr, Jsonb *input, char **error);
 

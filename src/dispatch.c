@@ -579,32 +579,29 @@ compute_key(Dispatch *d)
 
 	if (c->idempotency_key && c->idempotency_key[0])
 		key = pstrdup(c->idempotency_key);
-	else
+	if (key == NULL && d->action->action_provided)
 	{
-		if (d->action->action_provided)
-		{
-			char	   *error = NULL;
+		char	   *error = NULL;
 
-			key = dispatch_eval_key(d->action->key_expr, c->input, &error);
-			if (key == NULL && error != NULL)
-			{
-				fail(d, AEC_EXPRESSION, "VALIDATION_ERROR", false,
-					 psprintf("idempotency key expression of %s@%d failed: %s",
-							  d->action->action_id, d->action->version, error),
-					 psprintf("Expression: %s", d->action->key_expr),
-					 "The action derives its idempotency key from its input; supply the fields the expression reads.");
-				return false;
-			}
-		}
-		/* engine-provided key, also when an actionProvided expression gives no value */
-		if (key == NULL && !uuid_is_zero(&c->run_id))
+		key = dispatch_eval_key(d->action->key_expr, c->input, &error);
+		if (key == NULL && error != NULL)
 		{
-			char	   *text = JsonbToCString(NULL, &c->input->root, VARSIZE(c->input));
-
-			key = psprintf("%s:%s:%s:%s@%d:%s", uuid_text(&c->tenant), uuid_text(&c->run_id),
-						   c->step_path ? c->step_path : "", d->action->action_id, d->action->version,
-						   sha256_hex(text, strlen(text)));
+			fail(d, AEC_EXPRESSION, "VALIDATION_ERROR", false,
+				 psprintf("idempotency key expression of %s@%d failed: %s",
+						  d->action->action_id, d->action->version, error),
+				 psprintf("Expression: %s", d->action->key_expr),
+				 "The action derives its idempotency key from its input; supply the fields the expression reads.");
+			return false;
 		}
+	}
+	/* the engine key; also when an action-provided key expression gave no value */
+	if (key == NULL && !uuid_is_zero(&c->run_id))
+	{
+		char	   *text = JsonbToCString(NULL, &c->input->root, VARSIZE(c->input));
+
+		key = psprintf("%s:%s:%s:%s@%d:%s", uuid_text(&c->tenant), uuid_text(&c->run_id),
+					   c->step_path ? c->step_path : "", d->action->action_id, d->action->version,
+					   sha256_hex(text, strlen(text)));
 	}
 	if (key && strlen(key) > MAX_KEY_LEN)
 		key = psprintf("sha256:%s", sha256_hex(key, strlen(key)));

@@ -99,15 +99,10 @@ dispatch_eval_key(const char *expr, Jsonb *input, char **error)
 		Jsonb	   *v = algawf_expr_eval(e, input, NULL);
 
 		MemoryContextSwitchTo(oldcxt);
+		/* no value (undefined, null or ""): the caller falls back to the engine key, as Alga does */
 		result = key_text(v);
-		/* no value (undefined or null) is not an error: the caller falls back */
-		if (result == NULL)
-			;
-		else if (result[0] == '\0')
-		{
+		if (result != NULL && result[0] == '\0')
 			result = NULL;
-			*error = "the expression gave an empty string";
-		}
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
