@@ -99,7 +99,9 @@ extern bool jsonb_has_secret_marker(Jsonb *input);
 
 /*
  * Evaluate an actionProvided idempotency key expression over the input: the
- * key text (strings as they are, other values as JSON), or NULL with *error.
+ * key text (strings as they are, other values as JSON); NULL with *error when
+ * evaluation failed; NULL with *error NULL when the expression gave no value
+ * (undefined, null or ""), so that the engine key applies, as in Alga.
  */
 extern char *dispatch_eval_key(const char *expr, Jsonb *input, char **error);
 

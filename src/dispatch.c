@@ -48,12 +48,12 @@
 #include "registry.h"
 #include "tenancy.h"
 
-#if defined(__has_include)
-#if __has_include("http_action.h")
-#include "http_action.h"
-#define ALGAWF_HAVE_HTTP_ACTION 1
-#endif
-#endif
+/*
+ * The worker's HTTP action (src/http_action.h), referenced weakly: present
+ * when the worker is part of the build.
+ */
+extern void algawf_http_request_action(const ActionCall *call, Jsonb *input,
+									   const char *idempotency_key, ActionResult *result) __attribute__((weak));
 
 #define MAX_KEY_LEN 500
 #define MAX_DETAIL_ERRORS 10
@@ -579,12 +579,12 @@ compute_key(Dispatch *d)
 
 	if (c->idempotency_key && c->idempotency_key[0])
 		key = pstrdup(c->idempotency_key);
-	else if (d->action->action_provided)
+	if (key == NULL && d->action->action_provided)
 	{
 		char	   *error = NULL;
 
 		key = dispatch_eval_key(d->action->key_expr, c->input, &error);
-		if (key == NULL)
+		if (key == NULL && error != NULL)
 		{
 			fail(d, AEC_EXPRESSION, "VALIDATION_ERROR", false,
 				 psprintf("idempotency key expression of %s@%d failed: %s",
@@ -594,7 +594,8 @@ compute_key(Dispatch *d)
 			return false;
 		}
 	}
-	else if (!uuid_is_zero(&c->run_id))
+	/* the engine key; also when an action-provided key expression gave no value */
+	if (key == NULL && !uuid_is_zero(&c->run_id))
 	{
 		char	   *text = JsonbToCString(NULL, &c->input->root, VARSIZE(c->input));
 
@@ -1049,8 +1050,8 @@ static void
 run_external(Dispatch *d)
 {
 	d->executed = true;
-#ifdef ALGAWF_HAVE_HTTP_ACTION
-	if (d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
+	if (algawf_http_request_action != NULL &&
+		d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
 	{
 		ActionResult r;
 
@@ -1090,7 +1091,6 @@ run_external(Dispatch *d)
 		}
 		return;
 	}
-#endif
 	fail(d, AEC_ACTION, "INTERNAL_ERROR", false,
 		 psprintf("%s actions are not yet available in this build (action %s)",
 				  d->action->kind == IMPL_HTTP ? "declarative http" : "smtp", d->action->action_id),
@@ -1520,4 +1520,160 @@ algawf_check_action_sql(PG_FUNCTION_ARGS)
 		values[1] = CStringGetTextDatum(problem);
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));
+}
+
+/* ---- completing deferred invocations ------------------------------------- */
+
+static const char *const known_codes[] = {
+	"VALIDATION_ERROR", "PERMISSION_DENIED", "NOT_FOUND", "CONFLICT", "RATE_LIMITED",
+	"TRANSIENT_FAILURE", "INTEGRATION_INACTIVE", "INTERNAL_ERROR", NULL
+};
+
+static ActionErrorCategory
+category_from_name(const char *s)
+{
+	ActionErrorCategory c;
+
+	for (c = AEC_VALIDATION; c <= AEC_CANCELLATION; c++)
+		if (s && strcmp(s, action_error_category_name(c)) == 0)
+			return c;
+	return AEC_ACTION;
+}
+
+bool
+algawf_dispatch_complete(const pg_uuid_t *tenant, const pg_uuid_t *invocation_id,
+						 bool ok, Jsonb *output, Jsonb *error)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	PrivSave	owner;
+	Oid			types[2] = {UUIDOID, UUIDOID};
+	Datum		values[2];
+	int			rc;
+	HeapTuple	tup;
+	TupleDesc	td;
+	bool		isnull;
+	Dispatch	d;
+	ActionCall	call;
+	char	   *status;
+	Datum		v;
+	bool		changed = false;
+
+	memset(&d, 0, sizeof(d));
+	memset(&call, 0, sizeof(call));
+	d.call = &call;
+	d.cxt = cxt;
+	d.redact.markers = true;
+	d.redact.sensitive_keys = true;
+	memcpy(&d.invocation_id, invocation_id, UUID_LEN);
+	memcpy(&call.tenant, tenant, UUID_LEN);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(cxt);
+	priv_enter(&owner, algawf_owner_oid());
+
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(invocation_id);
+	rc = spi_run("SELECT action_id, action_version, status, started_at, run_id, workflow_id, workflow_version, "
+				 "step_path, actor, idempotency_key FROM algawf.workflow_action_invocations "
+				 "WHERE tenant OPERATOR(pg_catalog.=) $1 AND invocation_id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+				 2, types, values, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "invocation lookup failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("invocation %s does not exist for this tenant", uuid_text(invocation_id))));
+	tup = SPI_tuptable->vals[0];
+	td = SPI_tuptable->tupdesc;
+	call.action_id = TextDatumGetCString(SPI_getbinval(tup, td, 1, &isnull));
+	call.action_version = DatumGetInt32(SPI_getbinval(tup, td, 2, &isnull));
+	status = TextDatumGetCString(SPI_getbinval(tup, td, 3, &isnull));
+	d.start = DatumGetTimestampTz(SPI_getbinval(tup, td, 4, &isnull));
+	v = SPI_getbinval(tup, td, 5, &isnull);
+	if (!isnull)
+		memcpy(&call.run_id, DatumGetUUIDP(v), UUID_LEN);
+	v = SPI_getbinval(tup, td, 6, &isnull);
+	call.workflow_id = isnull ? NULL : TextDatumGetCString(v);
+	v = SPI_getbinval(tup, td, 7, &isnull);
+	call.workflow_version = isnull ? 0 : DatumGetInt32(v);
+	v = SPI_getbinval(tup, td, 8, &isnull);
+	call.step_path = isnull ? NULL : TextDatumGetCString(v);
+	v = SPI_getbinval(tup, td, 9, &isnull);
+	call.has_actor = !isnull;
+	if (!isnull)
+		memcpy(&call.actor, DatumGetUUIDP(v), UUID_LEN);
+	v = SPI_getbinval(tup, td, 10, &isnull);
+	d.key = isnull ? NULL : TextDatumGetCString(v);
+
+	if (strcmp(status, "DEFERRED") == 0 || strcmp(status, "RUNNING") == 0)
+	{
+		d.action = action_lookup(call.action_id, call.action_version);
+		if (d.action)
+			d.redact.paths = redact_parse_paths(d.action->redact, false, NULL);
+		d.claimed = true;
+		if (ok)
+		{
+			d.res.ok = true;
+			d.res.output = output ? output : jsonb_from_text("null");
+			finish_invocation(&d, "SUCCEEDED");
+		}
+		else
+		{
+			char	   *code = error ? jb_get_text(&error->root, "code") : NULL;
+			char	   *cat = error ? jb_get_text(&error->root, "category") : NULL;
+			char	   *msg = error ? jb_get_text(&error->root, "message") : NULL;
+			JsonbValue *retry = error ? jb_get(&error->root, "retryable") : NULL;
+			int			i;
+			bool		known = false;
+
+			for (i = 0; code && known_codes[i]; i++)
+				if (strcmp(code, known_codes[i]) == 0)
+				{
+					code = (char *) known_codes[i];
+					known = true;
+				}
+			fail(&d, category_from_name(cat), known ? code : "INTERNAL_ERROR",
+				 retry && retry->type == jbvBool && retry->val.boolean,
+				 msg ? msg : "the external request failed",
+				 error ? jb_get_text(&error->root, "detail") : NULL,
+				 error ? jb_get_text(&error->root, "hint") : NULL);
+			finish_invocation(&d, "FAILED");
+		}
+		if (d.action && d.action->side_effectful)
+			write_audit(&d, ok ? "SUCCEEDED" : "FAILED");
+		changed = true;
+	}
+
+	priv_leave(&owner);
+	SPI_finish();
+	return changed;
+}
+
+PG_FUNCTION_INFO_V1(algawf_complete_invocation);
+Datum
+algawf_complete_invocation(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *tenant = algawf_tenant_require();
+	Jsonb	   *result;
+	JsonbValue *ok;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("invocation_id and result must not be null")));
+	result = PG_GETARG_JSONB_P(1);
+	ok = jb_get(&result->root, "ok");
+	if (ok == NULL || ok->type != jbvBool)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("result must be {\"ok\": true, \"output\": ...} or {\"ok\": false, \"error\": {...}}")));
+	{
+		JsonbValue *out = jb_get(&result->root, "output");
+		JsonbValue *err = jb_get(&result->root, "error");
+
+		PG_RETURN_BOOL(algawf_dispatch_complete(tenant, PG_GETARG_UUID_P(0), ok->val.boolean,
+												out ? JsonbValueToJsonb(out) : NULL,
+												err && jbv_is_object(err) ? JsonbValueToJsonb(err) : NULL));
+	}
 }

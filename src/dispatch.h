@@ -80,6 +80,17 @@ typedef struct ActionResult
  */
 extern ActionResult algawf_dispatch(const ActionCall *call);
 
+/*
+ * Record the outcome of a DEFERRED invocation (an HTTP/SMTP request the
+ * worker has sent): status SUCCEEDED with output, or FAILED with error
+ * ({category, code, message, detail?, hint?, retryable?}); the output is
+ * redacted like any other; side-effectful actions get their audit row.
+ * Returns false when the invocation was already finished (nothing changes).
+ * Throws if there is no such invocation for the tenant.
+ */
+extern bool algawf_dispatch_complete(const pg_uuid_t *tenant, const pg_uuid_t *invocation_id,
+									 bool ok, Jsonb *output, Jsonb *error);
+
 /* "ValidationError", "ActionError", ... */
 extern const char *action_error_category_name(ActionErrorCategory c);
 

@@ -240,6 +240,29 @@ SELECT is((algawf.try_action('disp.bump', '{"note": "no run"}') ->> 'ok')::boole
           AND (algawf.try_action('disp.bump', '{"note": "no run"}') ->> 'replayed')::boolean = false, true,
           'call_action without a run or key does not deduplicate');
 
+-- actionProvided keys (need the expression language)
+CREATE FUNCTION pg_temp.action_provided_keys() RETURNS SETOF text LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'eval' AND pronamespace = 'algawf'::regnamespace) THEN
+        RETURN NEXT skip('the expression language is not part of this build', 6);
+        RETURN;
+    END IF;
+    RETURN NEXT is(algawf.register_action(pg_temp.def('disp.keyed', 'disp.bump',
+                     '{"sideEffectful": true, "idempotency": {"mode": "actionProvided", "key": "''note:'' & note"}}')),
+                   'disp.keyed@1', 'an action with its own key expression');
+    RETURN NEXT is((algawf.try_action('disp.keyed', '{"note": "k1"}') ->> 'replayed')::boolean, false, 'first call runs');
+    RETURN NEXT is((algawf.try_action('disp.keyed', '{"note": "k1", "extra": 1}') ->> 'replayed')::boolean, true,
+                   'the same key from another input replays');
+    RETURN NEXT is((SELECT idempotency_key FROM algawf.workflow_action_invocations WHERE action_id = 'disp.keyed'), 'note:k1',
+                   'the key is the expression''s value');
+    RETURN NEXT is((SELECT count(*) FROM disp.effects WHERE note = 'k1'), 1::bigint, 'one effect');
+    RETURN NEXT matches(pg_temp.err($q$SELECT algawf.register_action(pg_temp.def('disp.badkey', 'disp.bump',
+                          '{"idempotency": {"mode": "actionProvided", "key": "note &"}}'))$q$),
+                        '^22023 .*idempotency key expression does not compile.*idempotency.key', 'a key expression that does not compile is refused');
+END
+$fn$;
+SELECT * FROM pg_temp.action_provided_keys();
+
 -- ---------------------------------------------------------------------------
 -- permissions
 SELECT is(set_config('algawf.user', '0000000a-0001-0000-0000-000000000003', true), '0000000a-0001-0000-0000-000000000003', 'as Tom (Technician)');
@@ -446,6 +469,32 @@ SELECT lives_ok($$SELECT algawf.set_integration_active('ninjaone', NULL)$$, 'rem
 UPDATE psa.rmm_integrations SET is_active = false WHERE provider = 'ninjaone';
 SELECT is(pg_temp.code('ninjaone.disp_probe', '{}'), 'INTEGRATION_INACTIVE', 'an inactive connection: unavailable');
 SELECT is(algawf.integration_active('teams'), false, 'teams: present but not connected');
+
+-- ---------------------------------------------------------------------------
+-- completing a deferred invocation (the worker's side of HTTP/SMTP actions)
+INSERT INTO algawf.workflow_action_invocations (tenant, invocation_id, action_id, action_version, idempotency_key, status, input)
+VALUES ('00000000-0000-0000-0000-00000000000a', 'dddddddd-0000-0000-0000-000000000001', 'disp.bump', 1, 'deferred-1', 'DEFERRED', '{}'),
+       ('00000000-0000-0000-0000-00000000000a', 'dddddddd-0000-0000-0000-000000000002', 'disp.bump', 1, 'deferred-2', 'DEFERRED', '{}');
+SELECT is(algawf.complete_invocation('dddddddd-0000-0000-0000-000000000001', '{"ok": true, "output": {"effect_id": 99, "note": "sent"}}'),
+          true, 'complete_invocation records a success');
+SELECT is((SELECT status || ' ' || output::text FROM algawf.workflow_action_invocations WHERE invocation_id = 'dddddddd-0000-0000-0000-000000000001'),
+          'SUCCEEDED {"note": "[REDACTED]", "effect_id": 99}', 'redacted like any output');
+SELECT is((SELECT target_ids FROM algawf.audit_log WHERE invocation_id = 'dddddddd-0000-0000-0000-000000000001'),
+          '{"effect_id": 99}', 'and audited');
+SELECT is(algawf.complete_invocation('dddddddd-0000-0000-0000-000000000001', '{"ok": false, "error": {"code": "CONFLICT"}}'),
+          false, 'a finished invocation is not changed again');
+SELECT is((algawf.try_action('disp.bump', '{"note": "again"}', idempotency_key => 'deferred-1') -> 'output' ->> 'effect_id'),
+          '99', 'its key now replays the recorded output');
+SELECT is(algawf.complete_invocation('dddddddd-0000-0000-0000-000000000002',
+            '{"ok": false, "error": {"category": "TransientError", "code": "RATE_LIMITED", "message": "429 from vendor", "retryable": true}}'),
+          true, 'complete_invocation records a failure');
+SELECT is((SELECT status || ' ' || error_code || ' ' || (error ->> 'category') || ' ' || (error ->> 'retryable')
+             FROM algawf.workflow_action_invocations WHERE invocation_id = 'dddddddd-0000-0000-0000-000000000002'),
+          'FAILED RATE_LIMITED TransientError true', 'with its error');
+SELECT matches(pg_temp.err($$SELECT algawf.complete_invocation('dddddddd-0000-0000-0000-0000000000ff', '{"ok": true}')$$),
+               '^42704 ', 'an unknown invocation is an error');
+SELECT matches(pg_temp.err($$SELECT algawf.complete_invocation('dddddddd-0000-0000-0000-000000000002', '{"output": 1}')$$),
+               '^22023 ', 'the result must say ok');
 
 -- ---------------------------------------------------------------------------
 -- the publish-time check of a step's action reference

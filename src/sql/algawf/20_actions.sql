@@ -264,3 +264,19 @@ $$;
 COMMENT ON FUNCTION algawf.audit_log_append_only() IS 'Trigger: refuses UPDATE on algawf.audit_log.';
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON algawf.audit_log
     FOR EACH ROW EXECUTE FUNCTION algawf.audit_log_append_only();
+
+COMMENT ON INDEX algawf.actions_family_idx IS 'Actions by family (set_family_enabled, the catalog).';
+COMMENT ON INDEX algawf.actions_sql_function_idx IS 'Which actions a SQL function implements.';
+COMMENT ON INDEX algawf.workflow_action_invocations_key_idx IS
+    'Idempotency: one non-FAILED invocation per tenant, action and key; FAILED attempts do not hold the key, so retries reuse it.';
+COMMENT ON INDEX algawf.workflow_action_invocations_run_idx IS 'A run''s invocations, by step.';
+COMMENT ON INDEX algawf.workflow_action_invocations_action_idx IS 'Per-action statistics over time.';
+COMMENT ON INDEX algawf.workflow_action_invocations_started_idx IS 'Retention (purge by age).';
+COMMENT ON INDEX algawf.audit_log_at_idx IS 'A tenant''s audit trail by time.';
+COMMENT ON INDEX algawf.audit_log_run_idx IS 'A run''s audit rows.';
+COMMENT ON INDEX algawf.audit_log_targets_idx IS 'Audit rows by target id: target_ids @> ''{"ticket_id": "..."}''.';
+COMMENT ON POLICY registry_read ON algawf.actions IS 'Everyone reads the registry; only algawf.register_action() (as the owner) writes it.';
+COMMENT ON POLICY tenant_isolation ON algawf.action_families IS 'Rows of the current tenant only (algawf.current_tenant()).';
+COMMENT ON POLICY tenant_isolation ON algawf.integrations IS 'Rows of the current tenant only (algawf.current_tenant()).';
+COMMENT ON POLICY tenant_isolation ON algawf.workflow_action_invocations IS 'Rows of the current tenant only (algawf.current_tenant()).';
+COMMENT ON POLICY tenant_isolation ON algawf.audit_log IS 'Rows of the current tenant only (algawf.current_tenant()).';

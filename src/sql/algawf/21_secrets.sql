@@ -47,6 +47,7 @@ REVOKE ALL ON algawf.tenant_secrets FROM PUBLIC;
 -- everything but the value
 GRANT SELECT (tenant, name, created_at, created_by, updated_at, updated_by, last_used_at)
     ON algawf.tenant_secrets TO PUBLIC;
+COMMENT ON POLICY tenant_isolation ON algawf.tenant_secrets IS 'Rows of the current tenant only (algawf.current_tenant()); the value column is the owner''s alone.';
 SELECT pg_catalog.pg_extension_config_dump('algawf.tenant_secrets', '');
 
 CREATE VIEW algawf.secrets WITH (security_invoker = true) AS

@@ -33,6 +33,14 @@ REVOKE ALL ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer, uu
 GRANT EXECUTE ON FUNCTION algawf.try_action(text, jsonb, integer, text, integer, uuid, text, integer)
     TO algawf_admin, algawf_operator, algawf_service;
 
+CREATE FUNCTION algawf.complete_invocation(invocation_id uuid, result jsonb) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'algawf_complete_invocation'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION algawf.complete_invocation(uuid, jsonb) IS
+    'Records the outcome of a DEFERRED invocation of the current tenant (an external request the worker sent): result {"ok": true, "output": ...} or {"ok": false, "error": {category, code, message, detail?, hint?, retryable?}}. Redacts, audits side-effectful actions; false when it was already finished.';
+REVOKE ALL ON FUNCTION algawf.complete_invocation(uuid, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION algawf.complete_invocation(uuid, jsonb) TO algawf_service;
+
 CREATE FUNCTION algawf.check_action(action_id text, version integer DEFAULT 1, input jsonb DEFAULT NULL,
                                     OUT code text, OUT message text)
     AS 'MODULE_PATHNAME', 'algawf_check_action_sql'
