@@ -1,6 +1,7 @@
 -- The interpreter: every control step and data step, their error paths, and
 -- what a run records.  Runs execute inline (run(..., wait => true)).
 SET client_min_messages = warning;
+\set SHOW_CONTEXT never
 CREATE EXTENSION IF NOT EXISTS algawf CASCADE;
 SET algawf.tenant = '00000000-0000-0000-0000-0000000000e2';
 
