@@ -17,6 +17,20 @@ LANGUAGE sql AS $$
       FROM algawf.runs x WHERE x.run_id = r
 $$;
 
+-- decide, reporting an error with the (random) task id masked
+CREATE FUNCTION pg_temp.decide(t uuid, d text, c text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    st text; msg text; det text; hnt text;
+BEGIN
+    PERFORM algawf.decide(t, d, c);
+    RETURN 'decided';
+EXCEPTION WHEN others THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+    RETURN st || ': ' || replace(msg, t::text, '<task>') || coalesce(nullif(' (' || det || ')', ' ()'), '')
+           || coalesce(nullif(' hint: ' || hnt, ' hint: '), '');
+END $$;
+
 -- time.wait: a duration parks the run until its timer is due
 SELECT pg_temp.start('{"name": "nap", "steps": [
   {"id": "w", "type": "time.wait", "config": {"mode": "duration", "durationMs": 40}},
@@ -101,15 +115,15 @@ SELECT task_id AS task FROM algawf.approvals WHERE run_id = :'r' \gset
 -- someone else may not decide it
 SET algawf."user" = '00000000-0000-0000-0000-0000000000ee';
 SELECT count(*) AS theirs FROM algawf.pending_approvals WHERE run_id = :'r';
-SELECT algawf.decide(:'task', 'approved');
+SELECT pg_temp.decide(:'task', 'approved');
 -- nor may a session without a PSA user
 RESET algawf."user";
-SELECT algawf.decide(:'task', 'approved');
+SELECT pg_temp.decide(:'task', 'approved');
 SET algawf."user" = '00000000-0000-0000-0000-0000000000e3';
-SELECT algawf.decide(:'task', 'yes please');
-SELECT algawf.decide(:'task', 'approved', 'margin is fine');
+SELECT pg_temp.decide(:'task', 'yes please');
+SELECT pg_temp.decide(:'task', 'approved', 'margin is fine');
 -- once only
-SELECT algawf.decide(:'task', 'rejected');
+SELECT pg_temp.decide(:'task', 'rejected');
 SELECT status, decision, comment, decided_by FROM algawf.approvals WHERE task_id = :'task';
 SELECT algawf.run_pending();
 SELECT status, meta->>'state' AS state, vars->'event'->>'decision' AS decision, vars->'event'->>'comment' AS comment,
@@ -120,7 +134,7 @@ SELECT step_id, status FROM algawf.run_steps WHERE run_id = :'r' ORDER BY seq;
 -- reject
 SELECT algawf.run('e3000000-0000-0000-0000-00000000000a', '{"pct": 40, "client": "Globex",
   "approver": "00000000-0000-0000-0000-0000000000e3"}', true) AS r \gset
-SELECT algawf.decide(task_id, 'rejected', 'too much') FROM algawf.approvals WHERE run_id = :'r';
+SELECT pg_temp.decide(task_id, 'rejected', 'too much') FROM algawf.approvals WHERE run_id = :'r';
 SELECT algawf.run_pending();
 SELECT status, meta->>'state' AS state, vars->>'decision' AS decision FROM algawf.runs WHERE run_id = :'r';
 
@@ -132,7 +146,7 @@ SELECT pg_sleep(0.03);
 SELECT algawf.run_pending();
 SELECT * FROM pg_temp.state(:'r');
 SELECT status FROM algawf.approvals WHERE run_id = :'r';
-SELECT algawf.decide(task_id, 'approved') FROM algawf.approvals WHERE run_id = :'r';
+SELECT pg_temp.decide(task_id, 'approved') FROM algawf.approvals WHERE run_id = :'r';
 -- caught, the workflow takes another path
 SELECT pg_temp.start('{"name": "approval or default", "steps": [
   {"id": "t", "type": "control.tryCatch", "captureErrorAs": "e", "try": [
@@ -147,10 +161,10 @@ SELECT status, meta->>'state' AS state, vars->'e'->>'category' AS category FROM 
 SELECT pg_temp.start('{"name": "checklist", "steps": [
   {"id": "do", "type": "human.task", "config": {"taskType": "checklist", "title": "Rack the server",
      "assignee": {"type": "user", "id": "00000000-0000-0000-0000-0000000000e3"}}}]}') AS r \gset
-SELECT algawf.decide(task_id, 'done', 'racked in B4') FROM algawf.approvals WHERE run_id = :'r';
+SELECT pg_temp.decide(task_id, 'done', 'racked in B4') FROM algawf.approvals WHERE run_id = :'r';
 SELECT algawf.run_pending();
 SELECT status, vars->'event'->>'decision' AS decision FROM algawf.runs WHERE run_id = :'r';
 SELECT status FROM algawf.approvals WHERE run_id = :'r';
 
 -- an unknown task
-SELECT algawf.decide('e3000000-0000-0000-0000-0000000000ff', 'approved');
+SELECT pg_temp.decide('e3000000-0000-0000-0000-0000000000ff', 'approved');
