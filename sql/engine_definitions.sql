@@ -4,6 +4,13 @@
 SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 CREATE EXTENSION IF NOT EXISTS algawf CASCADE;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'engine_tester') THEN
+        CREATE ROLE engine_tester IN ROLE algawf_admin, algawf_operator, algawf_approver, algawf_service;
+    END IF;
+END $$;
+-- as a role that is not a superuser, so that row-level security applies
+SET ROLE engine_tester;
 SET algawf.tenant = '00000000-0000-0000-0000-0000000000e1';
 
 -- run inline and report (algawf.run is volatile: call it once, not per row)
@@ -180,6 +187,7 @@ SELECT count(*) FROM algawf.workflow_runs WHERE workflow_id = 'e1000000-0000-000
 SELECT algawf.delete_workflow('e1000000-0000-0000-0000-000000000001');
 
 -- another tenant sees none of it (row-level security binds roles that are not superusers)
+RESET ROLE;
 DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'engine_def_other') THEN
         CREATE ROLE engine_def_other IN ROLE algawf_admin, algawf_operator;

@@ -5,6 +5,11 @@
 SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 CREATE EXTENSION IF NOT EXISTS algawf CASCADE;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'engine_tester') THEN
+        CREATE ROLE engine_tester IN ROLE algawf_admin, algawf_operator, algawf_approver, algawf_service;
+    END IF;
+END $$;
 SET algawf.tenant = '00000000-0000-0000-0000-0000000000e4';
 
 -- test actions: one that records each call, one that fails the first N calls
@@ -43,6 +48,10 @@ SELECT algawf.register_action('{"id": "engine_runs_t.flaky", "version": 1, "labe
   "description": "fails the first calls", "sideEffectful": false, "idempotency": {"mode": "engineProvided"},
   "inputSchema": {"type": "object", "required": ["failures"], "properties": {"failures": {"type": "integer"}}},
   "outputSchema": {"type": "object"}, "implementation": {"kind": "sql", "function": "engine_runs_t.flaky"}}');
+GRANT USAGE ON SCHEMA engine_runs_t TO engine_tester;
+GRANT ALL ON engine_runs_t.calls, engine_runs_t.attempts TO engine_tester;
+-- as a role that is not a superuser, so that row-level security applies
+SET ROLE engine_tester;
 
 CREATE FUNCTION pg_temp.go(def jsonb, payload jsonb DEFAULT '{}')
 RETURNS TABLE (status text, vars jsonb, error text)

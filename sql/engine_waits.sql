@@ -4,6 +4,13 @@
 SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 CREATE EXTENSION IF NOT EXISTS algawf CASCADE;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'engine_tester') THEN
+        CREATE ROLE engine_tester IN ROLE algawf_admin, algawf_operator, algawf_approver, algawf_service;
+    END IF;
+END $$;
+-- as a role that is not a superuser, so that row-level security applies
+SET ROLE engine_tester;
 SET algawf.tenant = '00000000-0000-0000-0000-0000000000e3';
 SET algawf."user" = '00000000-0000-0000-0000-0000000000e3';
 
