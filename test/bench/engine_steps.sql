@@ -51,6 +51,6 @@ SELECT algawf.create_workflow('{"key": "bench-control", "name": "bench: 10 contr
   {"id": "a5", "type": "transform.assign", "config": {"assign": {"vars.e": {"$expr": "vars.c & \"\""}}}},
   {"id": "a6", "type": "transform.assign", "config": {"assign": {"vars.f": true}}}]}') IS NOT NULL AS bench_control;
 -- both execute exactly 10 steps
-SELECT v.key, (SELECT count(*) FROM algawf.workflow_run_steps s WHERE s.run_id = x.r) AS steps
-  FROM (VALUES ('bench-db'), ('bench-control')) v(key)
- CROSS JOIN LATERAL (SELECT algawf.run(v.key, '{"n": 1}', true) AS r) x;
+SELECT algawf.run('bench-db', '{"n": 1}', true) AS r1, algawf.run('bench-control', '{"n": 1}', true) AS r2 \gset
+SELECT (SELECT count(*) FROM algawf.workflow_run_steps WHERE run_id = :'r1') AS bench_db_steps,
+       (SELECT count(*) FROM algawf.workflow_run_steps WHERE run_id = :'r2') AS bench_control_steps;
