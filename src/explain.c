@@ -260,6 +260,7 @@ algawf_explain(PG_FUNCTION_ARGS)
 			emit(&lines, 2, "Wakes at: %s", wf_iso_time(DatumGetTimestampTz(d)));
 	}
 
+	wf_cache_trim();
 	def = wf_cache_get(tenant, &wf, version, hash);
 
 	memset(&hctl, 0, sizeof(hctl));

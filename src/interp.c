@@ -2379,6 +2379,8 @@ wf_run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mod
 	const char *result;
 
 	check_stack_depth();
+	if (depth == 0)
+		wf_cache_trim();
 	rc->tenant = *tenant;
 	rc->run_id = *run_id;
 	rc->cxt = cxt;
