@@ -2362,8 +2362,30 @@ may_start(RunCtx *rc)
 	return active < DatumGetInt32(lim);
 }
 
+static const char *run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mode,
+							   int depth);
+
 const char *
 wf_run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mode, int depth)
+{
+	const char *volatile result = NULL;
+
+	wf_cache_trim();
+	wf_cache_pin();
+	PG_TRY();
+	{
+		result = run_segment(tenant, run_id, inline_mode, depth);
+	}
+	PG_FINALLY();
+	{
+		wf_cache_unpin();
+	}
+	PG_END_TRY();
+	return result;
+}
+
+static const char *
+run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mode, int depth)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "algawf run segment",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -2379,8 +2401,6 @@ wf_run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mod
 	const char *result;
 
 	check_stack_depth();
-	if (depth == 0)
-		wf_cache_trim();
 	rc->tenant = *tenant;
 	rc->run_id = *run_id;
 	rc->cxt = cxt;
