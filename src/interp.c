@@ -12,8 +12,9 @@
  * Each step runs in a subtransaction: a step that throws (an expression error,
  * a failed engine statement) leaves no writes behind and its failure is
  * handled like an action's (retry, onError, tryCatch, onItemError, run
- * failure).  Data mutations are copy-on-write per step, so a failing step
- * leaves payload/vars/meta/error as they were.
+ * failure).  Data is updated persistently (an assignment copies only the
+ * objects along its path), so a failing step leaves payload/vars/meta/error
+ * as they were.
  *
  * Resume state (workflow_runs.state, jsonb), designed so that a segment can
  * stop before any step and continue later:
