@@ -71,6 +71,7 @@
 #include "interp.h"
 #include "jsonschema_pg.h"
 #include "jval_pg.h"
+#include "jvjsonb_pg.h"
 #include "jvutil.h"
 #include "stmt.h"
 
@@ -184,6 +185,7 @@ typedef struct RunCtx
 	int			steps;
 	Jsonb	   *ctx_jb;
 	bool		ctx_dirty;
+	JvJsonbCache *jcache;		/* serialized subtrees of the run's data */
 	Phase		phase;
 	Resume		resume;
 	WaitState	wait;
@@ -540,6 +542,13 @@ jv_datum(const Jv *v)
 	return JsonbPGetDatum(jv_to_jsonb(v));
 }
 
+/* for the run's own data (payload, vars, meta, state): unchanged parts are copied */
+static Datum
+run_datum(RunCtx *rc, const Jv *v)
+{
+	return JsonbPGetDatum(jv_to_jsonb_cached(v, rc->jcache));
+}
+
 static Jv *
 jsonb_to_jv(JvArena *a, Datum d)
 {
@@ -601,7 +610,7 @@ expr_input(RunCtx *rc)
 	oset(&rc->arena, ctx, "env", rc->env);
 	if (rc->ctx_jb)
 		pfree(rc->ctx_jb);
-	rc->ctx_jb = jv_to_jsonb(ctx);
+	rc->ctx_jb = jv_to_jsonb_cached(ctx, rc->jcache);
 	MemoryContextSwitchTo(old);
 	rc->ctx_dirty = false;
 	return rc->ctx_jb;
@@ -1199,14 +1208,14 @@ save_run(RunCtx *rc, const char *status, TimestampTz runnable_at, TimestampTz co
 	v[0] = UUIDPGetDatum(&rc->tenant);
 	v[1] = UUIDPGetDatum(&rc->run_id);
 	v[2] = CStringGetTextDatum(status);
-	v[3] = jv_datum(rc->roots[R_PAYLOAD]);
-	v[4] = jv_datum(rc->roots[R_VARS]);
-	v[5] = jv_datum(rc->roots[R_META]);
+	v[3] = run_datum(rc, rc->roots[R_PAYLOAD]);
+	v[4] = run_datum(rc, rc->roots[R_VARS]);
+	v[5] = run_datum(rc, rc->roots[R_META]);
 	if (error)
 		v[6] = jv_datum(error);
 	else
 		n[6] = 'n';
-	v[7] = jv_datum(state_to_jv(rc, finished));
+	v[7] = run_datum(rc, state_to_jv(rc, finished));
 	if (runnable_at)
 		v[8] = TimestampTzGetDatum(runnable_at);
 	else
@@ -2415,6 +2424,7 @@ run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mode, 
 	rc->maxframes = 8;
 	rc->frames = palloc(sizeof(Frame) * rc->maxframes);
 	jv_arena_init_pg(&rc->arena, cxt);
+	rc->jcache = jvjsonb_cache_create(cxt);
 
 	v[0] = UUIDPGetDatum(tenant);
 	v[1] = UUIDPGetDatum(run_id);

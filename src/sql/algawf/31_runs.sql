@@ -255,3 +255,9 @@ GRANT EXECUTE ON FUNCTION algawf.run(uuid, jsonb, boolean), algawf.run(text, jso
     algawf.deliver_event(text, jsonb, text, uuid)
     TO algawf_operator, algawf_service;
 GRANT EXECUTE ON FUNCTION algawf.run_segment(uuid), algawf.resume_wait(uuid, jsonb) TO algawf_service;
+
+CREATE FUNCTION algawf._jv_reencode(value jsonb) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'algawf_jv_reencode'
+    LANGUAGE C IMMUTABLE STRICT;
+COMMENT ON FUNCTION algawf._jv_reencode(jsonb) IS
+    'Test support: whether the engine''s cached jsonb encoder produces exactly PostgreSQL''s bytes for this value.';
