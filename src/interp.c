@@ -1273,20 +1273,19 @@ finish_run(RunCtx *rc, const char *status, Jv *error)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	Datum		v[3];
-	int			seq;
+	bool		ok = strcmp(status, "SUCCEEDED") == 0;
 
 	rc->wait.active = false;
-	save_run(rc, status, 0, now, error);
 	v[0] = UUIDPGetDatum(&rc->tenant);
 	v[1] = UUIDPGetDatum(&rc->run_id);
-	if (strcmp(status, "SUCCEEDED") != 0)
+	if (!ok)
 	{
 		wf_stmt_exec(&st_wait_close_all, v, NULL, false, 0);
 		wf_stmt_exec(&st_approval_cancel_all, v, NULL, false, 0);
 	}
-	seq = rc->next_seq;
-	run_log(rc, strcmp(status, "SUCCEEDED") == 0 ? "INFO" : "ERROR", rc->current_path,
-			strcmp(status, "SUCCEEDED") == 0 ? "Run completed" : "Run failed", error);
+	/* log first, so that the run row is saved with its final next_seq */
+	run_log(rc, ok ? "INFO" : "ERROR", rc->current_path, ok ? "Run completed" : "Run failed", error);
+	save_run(rc, status, 0, now, error);
 
 	if (rc->has_parent)
 	{
@@ -1303,6 +1302,10 @@ finish_run(RunCtx *rc, const char *status, Jv *error)
 		char	   *reason = TextDatumGetCString(wf_result(1, &isnull));
 
 		run_log(rc, "WARN", NULL, "Workflow auto-paused", jstr(&rc->arena, reason));
+		v[1] = UUIDPGetDatum(&rc->run_id);
+		v[2] = Int32GetDatum(rc->next_seq);
+		wf_stmt_exec(&st_seq, v, NULL, false, 0);
+		v[1] = UUIDPGetDatum(&rc->workflow_id);
 		ereport(WARNING,
 				(errmsg("workflow %s was paused: %s", uuid_text(&rc->workflow_id), reason),
 				 errhint("Resume it with SELECT algawf.set_paused('%s', false).",
@@ -1310,13 +1313,6 @@ finish_run(RunCtx *rc, const char *status, Jv *error)
 	}
 	if (rc->has_concurrency_limit)
 		wf_stmt_exec(&st_wake_queued, v, NULL, false, 0);
-	/* the run row was saved before the log lines above took their numbers */
-	if (rc->next_seq != seq)
-	{
-		v[1] = UUIDPGetDatum(&rc->run_id);
-		v[2] = Int32GetDatum(rc->next_seq);
-		wf_stmt_exec(&st_seq, v, NULL, false, 0);
-	}
 }
 
 /* ---- step execution ------------------------------------------------------ */
