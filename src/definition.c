@@ -1183,8 +1183,8 @@ wf_check(WfDef *def, const pg_uuid_t *tenant, const pg_uuid_t *self_id, List **p
 	pc.def = def;
 	pc.problems = problems;
 
-	/* expressions */
-	foreach(lc, def->exprs)
+	/* expressions (they cannot be checked without the expression language) */
+	foreach(lc, wf_have_expr() ? def->exprs : NIL)
 	{
 		ExprRef    *r = lfirst(lc);
 		int			pos = 0;

@@ -98,6 +98,7 @@ typedef struct WfStep
 	int			depth;
 	Jv		   *json;			/* the step's JSON */
 	Jv		   *config;			/* its "config" (node steps), or NULL */
+	Jsonb	   *config_jb;		/* the same as Jsonb, made on first use */
 
 	WfRetry		retry;
 	bool		on_error_continue;

@@ -616,6 +616,18 @@ expr_input(RunCtx *rc)
 	return rc->ctx_jb;
 }
 
+static void
+need_expr(RunCtx *rc)
+{
+	if (!wf_have_expr())
+	{
+		rc->phase = PH_EXPR;
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the expression language is not available in this build")));
+	}
+}
+
 /* evaluate; NULL = undefined.  The result lives in the step arena. */
 static Jv *
 ev(RunCtx *rc, WfExpr *e)
@@ -627,6 +639,7 @@ ev(RunCtx *rc, WfExpr *e)
 		return NULL;
 	if (e->src == NULL)
 		return e->literal;
+	need_expr(rc);
 	rc->phase = PH_EXPR;
 	if (e->compiled == NULL)
 		e->compiled = algawf_expr_compile(e->src, rc->def->funcset, rc->def->cxt);
@@ -651,6 +664,7 @@ render_template(RunCtx *rc, const Jv *v)
 	char	   *tmpl = pnstrdup(v->u.str.s, v->u.str.len);
 	text	   *t;
 
+	need_expr(rc);
 	rc->phase = PH_EXPR;
 	t = algawf_template_render(tmpl, rc->def->funcset, expr_input(rc), NULL);
 	rc->phase = saved;
@@ -677,6 +691,7 @@ resolve_mapping(RunCtx *rc, Jv *v, bool templates)
 		memset(&e, 0, sizeof(e));
 		e.src = jv_cstring(jv_get(v, "$expr"));
 		/* compiled through the expression module's backend cache */
+		need_expr(rc);
 		rc->phase = PH_EXPR;
 		e.compiled = algawf_expr_cached(e.src, rc->def->funcset);
 		r = ev(rc, &e);
@@ -1404,6 +1419,18 @@ exec_action_call(RunCtx *rc, WfStep *s, StepResult *res)
 	}
 	call.attempt = rc->attempt;
 	call.timeout_ms = s->timeout_ms;
+	if (s->config)
+	{
+		if (s->config_jb == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(rc->def->cxt);
+
+			s->config_jb = jv_to_jsonb(s->config);
+			MemoryContextSwitchTo(old);
+		}
+		call.step_config = s->config_jb;
+	}
+	call.expr_context = expr_input(rc);
 
 	rc->phase = PH_ENGINE;
 	ar = algawf_dispatch(&call);

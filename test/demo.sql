@@ -22,3 +22,30 @@ SET algawf.tenant = '00000000-0000-0000-0000-00000000000b';
 SELECT count(*) AS tenant_b_tickets_visible_to_a_member FROM psa.tickets;
 RESET ROLE;
 RESET algawf.tenant;
+
+\echo '== business actions: a CRM note and a quote, through the dispatcher'
+SET algawf.tenant = '00000000-0000-0000-0000-00000000000a';
+SELECT set_config('algawf.user', '0000000a-0001-0000-0000-000000000001', false) IS NOT NULL AS acting_as_alice;
+SELECT algawf.call_action('crm.create_activity_note', '{"target": {"type": "ticket", "id": "0000000a-0009-0000-0000-000000000002"},
+    "body": "Customer confirmed the VPN is stable.", "idempotency_key": "demo-note"}') -> 'target_summary' AS note_on;
+SELECT q -> 'quote' ->> 'quote_number' AS quote, q -> 'quote' ->> 'total_amount' AS total_cents
+  FROM algawf.call_action('crm.create_quote', '{"client_id": "0000000a-0003-0000-0000-000000000001", "title": "Managed services renewal",
+    "items": [{"service_id": "0000000a-000e-0000-0000-000000000001", "quantity": 10}], "idempotency_key": "demo-quote"}') q;
+
+\echo '== the templates gallery'
+SELECT template, trigger_type, available FROM algawf.templates ORDER BY template;
+SELECT to_regprocedure('algawf.create_workflow(jsonb,boolean)') IS NOT NULL AS have_engine \gset
+\if :have_engine
+\echo '== a template run end to end: SLA breach escalation on TIC001001'
+SELECT algawf.instantiate('sla-breach-escalation', 'SLA escalation (demo)', active => true) AS demo_sla \gset
+SELECT algawf.set_variable('sla_escalation_priority_id', '"0000000a-0007-0000-0000-000000000004"');
+SELECT algawf.run(:'demo_sla', '{"ticket_id": "0000000a-0009-0000-0000-000000000001", "breach": "response"}', wait => true) AS demo_run \gset
+SELECT status, meta ->> 'state' AS state FROM algawf.runs WHERE run_id = :'demo_run';
+SELECT k.ticket_number, p.priority_name, c.note AS internal_note
+  FROM psa.tickets k JOIN psa.priorities p USING (tenant, priority_id)
+  JOIN LATERAL (SELECT note FROM psa.comments c WHERE c.tenant = k.tenant AND c.ticket_id = k.ticket_id AND c.is_internal
+                 ORDER BY created_at DESC LIMIT 1) c ON true
+ WHERE k.ticket_id = '0000000a-0009-0000-0000-000000000001';
+SELECT u.username, n.title FROM psa.internal_notifications n JOIN psa.users u USING (tenant, user_id) WHERE n.title LIKE 'SLA breached%';
+\endif
+RESET algawf.tenant;

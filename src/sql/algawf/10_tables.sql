@@ -258,6 +258,8 @@ CREATE INDEX workflow_run_waits_event_idx ON algawf.workflow_run_waits (tenant, 
     WHERE status = 'WAITING' AND kind = 'event';
 CREATE INDEX workflow_run_waits_run_idx ON algawf.workflow_run_waits (tenant, run_id) WHERE status = 'WAITING';
 CREATE INDEX workflow_run_waits_child_idx ON algawf.workflow_run_waits (tenant, child_run_id) WHERE child_run_id IS NOT NULL;
+CREATE INDEX workflow_run_waits_invocation_idx ON algawf.workflow_run_waits (tenant, invocation_id)
+    WHERE kind = 'action' AND status = 'WAITING';
 COMMENT ON TABLE algawf.workflow_run_waits IS
     'What a WAITING run waits for: an event (by name and correlation key), a human task, a timer, a retry back-off, a child run or an external call.';
 COMMENT ON COLUMN algawf.workflow_run_waits.kind IS 'event | human | time | retry | child | action';
