@@ -259,6 +259,13 @@ SELECT pg_sleep(0.03);
 SELECT algawf.run_pending();
 SELECT status, error->>'category' AS category, error->>'message' AS message FROM algawf.runs WHERE run_id = :'r';
 SELECT status FROM algawf.workflow_run_waits WHERE run_id = :'r';
+-- a parent that fails at its deadline while waiting for a child cancels the child
+SELECT algawf.configure_workflow('e4000000-0000-0000-0000-000000000002', '{"runMaxDuration": "20 milliseconds"}');
+SELECT algawf.run('e4000000-0000-0000-0000-000000000002', '{"k": "g"}', true) AS p \gset
+SELECT pg_sleep(0.03);
+SELECT algawf.run_pending();
+SELECT status, error->>'category' AS category FROM algawf.runs WHERE run_id = :'p';
+SELECT status, error->>'message' AS message FROM algawf.runs WHERE parent_run_id = :'p';
 
 -- segment budget: a worker's segment yields after algawf.segment_max_steps steps ---------------
 SET algawf.segment_max_steps = 3;

@@ -339,6 +339,12 @@ static WfStmt st_auto_pause = {
 	2, {UUIDOID, UUIDOID}
 };
 
+static WfStmt st_cancel_children = {
+	"SELECT algawf.cancel(run_id, 'parent run ' || lower($3)) FROM algawf.workflow_runs "
+	"WHERE tenant = $1 AND parent_run_id = $2 AND status IN ('RUNNING', 'WAITING')",
+	3, {UUIDOID, UUIDOID, TEXTOID}
+};
+
 static WfStmt st_seq = {
 	"UPDATE algawf.workflow_runs SET next_seq = $3 WHERE tenant = $1 AND run_id = $2",
 	3, {UUIDOID, UUIDOID, INT4OID}
@@ -1297,6 +1303,9 @@ finish_run(RunCtx *rc, const char *status, Jv *error)
 	{
 		wf_stmt_exec(&st_wait_close_all, v, NULL, false, 0);
 		wf_stmt_exec(&st_approval_cancel_all, v, NULL, false, 0);
+		/* child runs still going would wait for nobody */
+		v[2] = CStringGetTextDatum(status);
+		wf_stmt_exec(&st_cancel_children, v, NULL, false, 0);
 	}
 	/* log first, so that the run row is saved with its final next_seq */
 	run_log(rc, ok ? "INFO" : "ERROR", rc->current_path, ok ? "Run completed" : "Run failed", error);
