@@ -123,11 +123,11 @@ SELECT * FROM pg_temp.go('{"name": "retry-on", "steps": [
 -- a back-off parks the run (WAITING) until the retry is due
 SELECT setval('engine_runs_t.attempts', 1, false);
 SELECT algawf.run(algawf.create_workflow('{"name": "backoff", "steps": [
-  {"id": "f", "type": "action.call", "retry": {"maxAttempts": 3, "backoffMs": 30, "backoffMultiplier": 2, "jitter": false, "maxDelayMs": 1000},
+  {"id": "f", "type": "action.call", "retry": {"maxAttempts": 3, "backoffMs": 500, "backoffMultiplier": 2, "jitter": false, "maxDelayMs": 1000},
    "config": {"actionId": "engine_runs_t.flaky", "version": 1, "inputMapping": {"failures": 1}}}]}'), '{}', true) AS r \gset
 SELECT status, waiting_for FROM algawf.runs WHERE run_id = :'r';
 SELECT algawf.run_pending();
-SELECT pg_sleep(0.04);
+SELECT pg_sleep(0.55);
 SELECT algawf.run_pending();
 SELECT status FROM algawf.runs WHERE run_id = :'r';
 SELECT * FROM pg_temp.steps(:'r');

@@ -40,11 +40,11 @@ END $$;
 
 -- time.wait: a duration parks the run until its timer is due
 SELECT pg_temp.start('{"name": "nap", "steps": [
-  {"id": "w", "type": "time.wait", "config": {"mode": "duration", "durationMs": 40}},
+  {"id": "w", "type": "time.wait", "config": {"mode": "duration", "durationMs": 500}},
   {"id": "after", "type": "transform.assign", "config": {"assign": {"vars.woke": true}}}]}') AS r \gset
 SELECT * FROM pg_temp.state(:'r');
 SELECT algawf.run_pending();                 -- not due yet: nothing to do
-SELECT pg_sleep(0.05);
+SELECT pg_sleep(0.55);
 SELECT algawf.run_pending();
 SELECT * FROM pg_temp.state(:'r');
 SELECT step_id, status FROM algawf.run_steps WHERE run_id = :'r' ORDER BY seq;
