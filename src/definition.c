@@ -1183,8 +1183,8 @@ wf_check(WfDef *def, const pg_uuid_t *tenant, const pg_uuid_t *self_id, List **p
 	pc.def = def;
 	pc.problems = problems;
 
-	/* expressions */
-	foreach(lc, def->exprs)
+	/* expressions (they cannot be checked without the expression language) */
+	foreach(lc, wf_have_expr() ? def->exprs : NIL)
 	{
 		ExprRef    *r = lfirst(lc);
 		int			pos = 0;
@@ -1285,6 +1285,37 @@ static MemoryContext def_cache_cxt = NULL;
 
 #define DEF_CACHE_MAX 512
 
+/*
+ * Empty the cache when it holds too many versions, unless a segment is
+ * executing (pinned): a nested child run, or a run an action starts inline,
+ * must never free the definition its caller is executing.
+ */
+static int	def_cache_pins = 0;
+
+void
+wf_cache_pin(void)
+{
+	def_cache_pins++;
+}
+
+void
+wf_cache_unpin(void)
+{
+	if (def_cache_pins > 0)
+		def_cache_pins--;
+}
+
+void
+wf_cache_trim(void)
+{
+	if (def_cache_pins == 0 && def_cache != NULL && hash_get_num_entries(def_cache) > DEF_CACHE_MAX)
+	{
+		MemoryContextDelete(def_cache_cxt);
+		def_cache_cxt = NULL;
+		def_cache = NULL;
+	}
+}
+
 WfDef *
 wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version, const char *hash)
 {
@@ -1299,12 +1330,10 @@ wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version,
 	char	   *fs;
 	WfDef	   *def;
 
-	if (def_cache == NULL || hash_get_num_entries(def_cache) > DEF_CACHE_MAX)
+	if (def_cache == NULL)
 	{
 		HASHCTL		hctl;
 
-		if (def_cache_cxt)
-			MemoryContextDelete(def_cache_cxt);
 		def_cache_cxt = AllocSetContextCreate(CacheMemoryContext, "algawf definition cache",
 											  ALLOCSET_DEFAULT_SIZES);
 		memset(&hctl, 0, sizeof(hctl));
@@ -1335,9 +1364,8 @@ wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version,
 	fs = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	def = wf_parse(jb, strcmp(fs, "alga") == 0 ? FUNCSET_ALGA : FUNCSET_EXTENDED, NULL, def_cache_cxt);
 
+	/* a replaced entry's definition may still be in use: it goes with the next trim */
 	e = hash_search(def_cache, &key, HASH_ENTER, &found);
-	if (found && e->def)
-		MemoryContextDelete(e->def->cxt);
 	strlcpy(e->hash, hash, sizeof(e->hash));
 	e->def = def;
 	return def;

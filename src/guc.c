@@ -33,7 +33,7 @@ int			algawf_http_timeout = 30000;
 int			algawf_http_connect_timeout = 10000;
 int			algawf_http_max_response = 1024 * 1024;
 
-int			algawf_run_max_duration = 86400;
+int			algawf_run_max_duration = 30 * 86400;
 int			algawf_segment_max_steps = 10000;
 int			algawf_max_call_depth = 8;
 
@@ -250,7 +250,7 @@ algawf_define_gucs(void)
 	DefineCustomIntVariable("algawf.run_max_duration",
 							"Maximum duration of a run, from its start; past it the run fails with TimeoutError.",
 							"A workflow's run_max_duration overrides it. 0 disables the limit.",
-							&algawf_run_max_duration, 86400, 0, INT_MAX, PGC_USERSET,
+							&algawf_run_max_duration, 30 * 86400, 0, INT_MAX, PGC_USERSET,
 							GUC_UNIT_S, NULL, NULL, NULL);
 
 	DefineCustomIntVariable("algawf.segment_max_steps",
