@@ -251,8 +251,8 @@ executor_plan(int which, const char *sql, int nargs, Oid *argtypes)
 static bool
 wait_for_work(TimestampTz until)
 {
-	HttpSocket	socks[256];
-	int			nsocks = http_sockets(socks, lengthof(socks));
+	int			nsocks = http_socket_count();
+	HttpSocket *socks = palloc(sizeof(HttpSocket) * Max(nsocks, 1));
 	long		http_ms = http_timeout_ms();
 	long		timeout = -1;
 	WaitEventSet *set;
@@ -261,6 +261,8 @@ wait_for_work(TimestampTz until)
 	bool		woken = false;
 	int			i;
 	TimestampTz now = GetCurrentTimestamp();
+
+	nsocks = http_sockets(socks, nsocks);
 
 	if (until != 0)
 		timeout = until <= now ? 0 : TimestampDifferenceMilliseconds(now, until) + 1;
