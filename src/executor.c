@@ -332,9 +332,6 @@ executor_round(TimestampTz *until)
 		proc_exit(0);
 	}
 
-	/* HTTP results first: they are outside any transaction until recorded */
-	if (!ext_busy)
-		did |= outbox_record_finished();
 	if (ext_busy)
 	{
 		executor_set_state(http_inflight() > 0 ? WS_SENDING : WS_PAUSED);
@@ -348,6 +345,8 @@ executor_round(TimestampTz *until)
 	if (!ready)
 	{
 		executor_forget_plans();
+		if (!contended)
+			outbox_forget_all();
 		exec.tick_due = 0;
 		if (contended)
 		{
@@ -359,6 +358,9 @@ executor_round(TimestampTz *until)
 			executor_set_state(WS_NO_EXTENSION);
 		return false;
 	}
+
+	/* HTTP results first: they are outside any transaction until recorded */
+	did |= outbox_record_finished();
 
 	now = GetCurrentTimestamp();
 	if (exec.tick_due <= now)

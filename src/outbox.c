@@ -429,6 +429,21 @@ outbox_claim_and_start(void)
 	return started > 0 || failed > 0;
 }
 
+/* the extension is gone: nothing in flight can be recorded any more */
+void
+outbox_forget_all(void)
+{
+	uint64		tag;
+	HttpResult	res;
+
+	http_abort_all();
+	while (http_next_done(&tag, &res))
+		http_result_free(&res);
+	while (inflight != NIL)
+		inflight_remove(linitial(inflight));
+	exec.last_renewal = 0;
+}
+
 TimestampTz
 outbox_next_renewal(void)
 {

@@ -11,7 +11,7 @@ set -uo pipefail
 q -c "SELECT 1" >/dev/null || { echo "not ok 1 - the suite's cluster answers"; echo "1..1"; exit 1; }
 T=00000000-0000-0000-0000-00000000ee01
 FP=18092
-trap 'fake_stop; q -c "ALTER SYSTEM RESET algawf.http_allowed_hosts" -c "SELECT pg_reload_conf()" >/dev/null 2>&1' EXIT
+trap 'fake_stop; q -c "ALTER SYSTEM RESET algawf.http_allowed_hosts" -c "ALTER SYSTEM RESET algawf.lease_duration" -c "SELECT pg_reload_conf()" >/dev/null 2>&1' EXIT
 fake_start $FP || { echo "not ok 1 - fake server starts"; echo "1..1"; exit 1; }
 q -c "ALTER SYSTEM SET algawf.http_allowed_hosts = '127.0.0.1:$FP'" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 0.5
