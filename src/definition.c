@@ -24,7 +24,7 @@
 
 #include "definition.h"
 #include "dispatch.h"
-#include "engine_pending.h"
+#include "expr_pg.h"
 #include "guc.h"
 #include "jval_pg.h"
 #include "jvutil.h"
@@ -1183,8 +1183,8 @@ wf_check(WfDef *def, const pg_uuid_t *tenant, const pg_uuid_t *self_id, List **p
 	pc.def = def;
 	pc.problems = problems;
 
-	/* expressions (they cannot be checked without the expression language) */
-	foreach(lc, wf_have_expr() ? def->exprs : NIL)
+	/* expressions */
+	foreach(lc, def->exprs)
 	{
 		ExprRef    *r = lfirst(lc);
 		int			pos = 0;
