@@ -236,6 +236,19 @@ wf_assign_path_valid(const char *path, const char **why)
 		return false;
 	}
 	seg = p;
+	{
+		int			nseg = 1;
+		const char *q;
+
+		for (q = p; *q; q++)
+			if (*q == '.' || *q == '/')
+				nseg++;
+		if (nseg > 64)
+		{
+			*why = psprintf("Assignment path has more than 64 segments: %.40s...", path);
+			return false;
+		}
+	}
 	for (;; p++)
 	{
 		if (*p == '.' || *p == '/' || *p == '\0')
