@@ -1166,8 +1166,9 @@ calls_reach(const pg_uuid_t *tenant, const pg_uuid_t *wf, int version, const pg_
 	return false;
 }
 
+/* is the payloadSchemaRef registered (for the tenant, or built in)? */
 static bool
-jsonb_resolve_schema_ref(const char *ref)
+schema_ref_known(const char *ref)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
@@ -1271,7 +1272,7 @@ wf_check(WfDef *def, const pg_uuid_t *tenant, const pg_uuid_t *self_id, List **p
 		}
 	}
 
-	if (def->payload_schema_ref && !jsonb_resolve_schema_ref(def->payload_schema_ref))
+	if (def->payload_schema_ref && !schema_ref_known(def->payload_schema_ref))
 		problem(&pc, "warning", "root", "UNKNOWN_SCHEMA_REF",
 				"payloadSchemaRef %s is not a registered schema; payloads will not be validated",
 				def->payload_schema_ref);

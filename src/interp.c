@@ -2338,9 +2338,8 @@ check_wait(RunCtx *rc)
 	/* a retry back-off re-executes the step from scratch */
 	rc->resume.active = strcmp(kind, "retry") != 0;
 	rc->wait.active = false;
-	if (strcmp(kind, "retry") != 0 || rc->deadline == 0 || now < rc->deadline)
-		run_log(rc, "INFO", rc->current_path,
-				rc->resume.timed_out ? "Run resumed (wait timed out)" : "Run resumed", NULL);
+	run_log(rc, "INFO", rc->current_path,
+			rc->resume.timed_out ? "Run resumed (wait timed out)" : "Run resumed", NULL);
 	return NULL;
 }
 
