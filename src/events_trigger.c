@@ -1326,7 +1326,7 @@ algawf_emit_trigger(PG_FUNCTION_ARGS)
 	}
 	else
 		return PointerGetDatum(NULL);
-	if (mask == 0 && (name == NULL || name[0] == '\0'))
+	if (!algawf_emit_events || (mask == 0 && (name == NULL || name[0] == '\0')))
 		return PointerGetDatum(NULL);
 
 	/* the tenant: usually the first column */

@@ -349,20 +349,24 @@ BEGIN
          ARRAY['ticketId', 'timeEntryId', 'minutes', 'billable'])
         ) AS v(event_type, ref, label, category, description, props, req)
     LOOP
-        INSERT INTO algawf.payload_schemas AS s (tenant, ref, schema, description, source)
+        -- built-in rows carry a fixed timestamp: CREATE EXTENSION recreates
+        -- them identically (e.g. when a dump is restored)
+        INSERT INTO algawf.payload_schemas AS s (tenant, ref, schema, description, source, created_at, updated_at)
         VALUES (nil, e.ref,
                 jsonb_build_object('$schema', 'https://json-schema.org/draft/2020-12/schema',
                                    'title', e.event_type, 'description', 'Payload of ' || e.event_type,
                                    'type', 'object', 'properties', base || e.props,
                                    'required', to_jsonb(ARRAY['tenantId', 'occurredAt'] || e.req)),
-                'Payload of ' || e.event_type || ' (Alga PSA)', 'system')
+                'Payload of ' || e.event_type || ' (Alga PSA)', 'system', 'epoch', 'epoch')
         ON CONFLICT ON CONSTRAINT payload_schemas_pkey DO UPDATE
-            SET schema = EXCLUDED.schema, description = EXCLUDED.description, source = 'system', updated_at = now();
-        INSERT INTO algawf.event_catalog AS c (tenant, event_type, label, description, category, payload_schema_ref, source)
-        VALUES (nil, e.event_type, e.label, e.description, e.category, e.ref, 'system')
+            SET schema = EXCLUDED.schema, description = EXCLUDED.description, source = 'system',
+                created_at = 'epoch', updated_at = 'epoch';
+        INSERT INTO algawf.event_catalog AS c (tenant, event_type, label, description, category, payload_schema_ref,
+                                               source, created_at)
+        VALUES (nil, e.event_type, e.label, e.description, e.category, e.ref, 'system', 'epoch')
         ON CONFLICT ON CONSTRAINT event_catalog_pkey DO UPDATE
             SET label = EXCLUDED.label, description = EXCLUDED.description, category = EXCLUDED.category,
-                payload_schema_ref = EXCLUDED.payload_schema_ref, source = 'system';
+                payload_schema_ref = EXCLUDED.payload_schema_ref, source = 'system', created_at = 'epoch';
     END LOOP;
 END
 $$;
