@@ -901,6 +901,12 @@ comment_events(RowCtx *rc)
 	if (!rc->is_insert || !wanted(rc, EV_TICKET_COMMENT_ADDED))
 		return;
 	pb_begin(&st, rc);
+	if (rc->actor == NULL && user == NULL && contact)
+	{
+		/* a client wrote it */
+		pb_str(&st, "actorContactId", contact);
+		pb_str(&st, "actorType", "CONTACT");
+	}
 	pb_col(&st, rc, "ticketId", rc->newt, "ticket_id");
 	pb_col(&st, rc, "commentId", rc->newt, "comment_id");
 	if (col_bool(rc, rc->newt, "is_internal", &b))

@@ -382,18 +382,18 @@ AS $$
              WHERE s.ref = c.payload_schema_ref
                AND s.tenant IN (c.tenant, '00000000-0000-0000-0000-000000000000', algawf.current_tenant())
              ORDER BY s.tenant = '00000000-0000-0000-0000-000000000000' LIMIT 1),
-           c.tenant = '00000000-0000-0000-0000-000000000000'
+           c.source = 'system'
       FROM algawf.event_catalog c
      WHERE c.tenant = '00000000-0000-0000-0000-000000000000'
         OR c.tenant = algawf.current_tenant()
      ORDER BY c.event_type, c.tenant = '00000000-0000-0000-0000-000000000000'
 $$;
 COMMENT ON FUNCTION algawf._event_types() IS
-    'The event catalog as the current tenant sees it: built-in entries and the tenant''s own (internal; use the view algawf.event_types).';
+    'The event catalog as the current tenant sees it: entries for every tenant and the tenant''s own (internal; use the view algawf.event_types).';
 
 CREATE VIEW algawf.event_types AS SELECT * FROM algawf._event_types();
 COMMENT ON VIEW algawf.event_types IS
-    'Event types workflows can be triggered by or wait for: Alga''s built-in events (built_in) and the current tenant''s own, each with its payload schema.';
+    'Event types workflows can be triggered by or wait for, each with its payload schema: Alga''s events (built_in), those of tables attached with the generic family, and the current tenant''s own (algawf.register_event_type).';
 GRANT SELECT ON algawf.event_types TO PUBLIC;
 
 CREATE FUNCTION algawf.register_event_type(event_type text, payload_schema_ref text DEFAULT NULL,
