@@ -483,22 +483,29 @@ parse_on_error(ParseCtx *pc, Jv *v, const char *path, bool *out)
 }
 
 static const char *
-opt_string(ParseCtx *pc, Jv *obj, const char *key, const char *path, const char *what, bool required)
+opt_string_code(ParseCtx *pc, Jv *obj, const char *key, const char *path, const char *what,
+				bool required, const char *code)
 {
 	Jv		   *v = jv_get(obj, key);
 
 	if (v == NULL)
 	{
 		if (required)
-			ERR(pc, path, "INVALID_CONFIG", "%s is required", what);
+			ERR(pc, path, code, "%s is required", what);
 		return NULL;
 	}
 	if (v->type != JV_STRING || v->u.str.len == 0)
 	{
-		ERR(pc, path, "INVALID_CONFIG", "%s must be a non-empty string", what);
+		ERR(pc, path, code, "%s must be a non-empty string", what);
 		return NULL;
 	}
 	return jv_cstring(v);
+}
+
+static const char *
+opt_string(ParseCtx *pc, Jv *obj, const char *key, const char *path, const char *what, bool required)
+{
+	return opt_string_code(pc, obj, key, path, what, required, "INVALID_CONFIG");
 }
 
 static int64
@@ -511,8 +518,11 @@ opt_int(ParseCtx *pc, Jv *obj, const char *key, const char *path, const char *wh
 		return 0;
 	if (!jv_is_int(v, min, max, &n))
 	{
-		ERR(pc, path, "INVALID_CONFIG", "%s must be an integer between " INT64_FORMAT " and " INT64_FORMAT,
-			what, min, max);
+		if (max >= INT_MAX)
+			ERR(pc, path, "INVALID_CONFIG", "%s must be a %s integer", what, min > 0 ? "positive" : "non-negative");
+		else
+			ERR(pc, path, "INVALID_CONFIG", "%s must be an integer between " INT64_FORMAT " and " INT64_FORMAT,
+				what, min, max);
 		return 0;
 	}
 	return n;
@@ -887,7 +897,8 @@ parse_trigger(ParseCtx *pc, Jv *t)
 		ERR(pc, "root.trigger", "INVALID_WORKFLOW_DEFINITION", "trigger.type is required (event, schedule or recurring)");
 	else if (strcmp(type, "event") == 0)
 	{
-		if (opt_string(pc, t, "eventName", "root.trigger", "trigger.eventName", true) == NULL)
+		if (opt_string_code(pc, t, "eventName", "root.trigger", "trigger.eventName", true,
+							"INVALID_WORKFLOW_DEFINITION") == NULL)
 			return;
 		if (jv_get(t, "payloadMapping"))
 		{
@@ -898,11 +909,11 @@ parse_trigger(ParseCtx *pc, Jv *t)
 		}
 	}
 	else if (strcmp(type, "schedule") == 0)
-		opt_string(pc, t, "runAt", "root.trigger", "trigger.runAt", true);
+		opt_string_code(pc, t, "runAt", "root.trigger", "trigger.runAt", true, "INVALID_WORKFLOW_DEFINITION");
 	else if (strcmp(type, "recurring") == 0)
 	{
-		opt_string(pc, t, "cron", "root.trigger", "trigger.cron", true);
-		opt_string(pc, t, "timezone", "root.trigger", "trigger.timezone", true);
+		opt_string_code(pc, t, "cron", "root.trigger", "trigger.cron", true, "INVALID_WORKFLOW_DEFINITION");
+		opt_string_code(pc, t, "timezone", "root.trigger", "trigger.timezone", true, "INVALID_WORKFLOW_DEFINITION");
 	}
 	else
 		ERR(pc, "root.trigger", "INVALID_WORKFLOW_DEFINITION",
@@ -954,13 +965,14 @@ wf_parse(Jsonb *definition, int funcset, List **problems, MemoryContext parent)
 		ERR(&pc, "root", "INVALID_WORKFLOW_DEFINITION", "id must be a non-empty string");
 	else
 		def->id = jv_cstring(v);
-	def->key = opt_string(&pc, def->json, "key", "root", "key", false);
+	def->key = opt_string_code(&pc, def->json, "key", "root", "key", false, "INVALID_WORKFLOW_DEFINITION");
 	if (jv_get(def->json, "version") && !jv_is_int(jv_get(def->json, "version"), 1, INT_MAX, NULL))
 		ERR(&pc, "root", "INVALID_WORKFLOW_DEFINITION", "version must be a positive integer");
 	v = jv_get(def->json, "description");
 	if (v && v->type != JV_STRING && v->type != JV_NULL)
 		ERR(&pc, "root", "INVALID_WORKFLOW_DEFINITION", "description must be a string");
-	def->payload_schema_ref = opt_string(&pc, def->json, "payloadSchemaRef", "root", "payloadSchemaRef", false);
+	def->payload_schema_ref = opt_string_code(&pc, def->json, "payloadSchemaRef", "root", "payloadSchemaRef",
+											  false, "INVALID_WORKFLOW_DEFINITION");
 	v = jv_get(def->json, "functionSet");
 	if (v)
 	{
@@ -1007,7 +1019,7 @@ secret_exists(const pg_uuid_t *tenant, const char *name)
 	int			rc;
 
 	/* the secrets table belongs to the dispatcher; absent means no secrets */
-	rc = SPI_execute("SELECT to_regclass('algawf.tenant_secrets') IS NOT NULL", true, 1);
+	rc = SPI_execute("SELECT to_regclass('algawf.tenant_secrets') IS NOT NULL", false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		return false;
 	{
@@ -1019,7 +1031,7 @@ secret_exists(const pg_uuid_t *tenant, const char *name)
 	args[0] = UUIDPGetDatum(tenant);
 	args[1] = CStringGetTextDatum(name);
 	rc = SPI_execute_with_args("SELECT 1 FROM algawf.tenant_secrets WHERE tenant = $1 AND name = $2",
-							   2, argtypes, args, NULL, true, 1);
+							   2, argtypes, args, NULL, false, 1);
 	return rc == SPI_OK_SELECT && SPI_processed > 0;
 }
 
@@ -1077,7 +1089,7 @@ resolve_workflow(const pg_uuid_t *tenant, const char *ref, int want_version,
 							   "FROM algawf.workflow_definitions d "
 							   "WHERE d.tenant = $1 AND (d.workflow_id::text = lower($2) OR d.key = $2) "
 							   "ORDER BY d.workflow_id::text = lower($2) DESC LIMIT 1",
-							   3, argtypes, args, nulls, true, 1);
+							   3, argtypes, args, nulls, false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed == 0)
 		return false;
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -1119,7 +1131,7 @@ calls_reach(const pg_uuid_t *tenant, const pg_uuid_t *wf, int version, const pg_
 							   "FROM algawf.workflow_steps "
 							   "WHERE tenant = $1 AND workflow_id = $2 AND version = $3 "
 							   "  AND step_type = 'control.callWorkflow'",
-							   3, argtypes, args, NULL, true, 0);
+							   3, argtypes, args, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		return false;
 	tt = SPI_tuptable;
@@ -1150,7 +1162,7 @@ jsonb_resolve_schema_ref(const char *ref)
 
 	args[0] = CStringGetTextDatum(ref);
 	rc = SPI_execute_with_args("SELECT algawf.resolve_schema_ref($1) IS NOT NULL",
-							   1, argtypes, args, NULL, true, 1);
+							   1, argtypes, args, NULL, false, 1);
 	if (rc == SPI_OK_SELECT && SPI_processed == 1)
 	{
 		bool		isnull;
@@ -1273,6 +1285,22 @@ static MemoryContext def_cache_cxt = NULL;
 
 #define DEF_CACHE_MAX 512
 
+/*
+ * Empty the cache when it holds too many versions.  Called only where no
+ * cached definition can be in use (the start of a top-level segment, explain):
+ * a nested inline child run must never free its parent's definition.
+ */
+void
+wf_cache_trim(void)
+{
+	if (def_cache != NULL && hash_get_num_entries(def_cache) > DEF_CACHE_MAX)
+	{
+		MemoryContextDelete(def_cache_cxt);
+		def_cache_cxt = NULL;
+		def_cache = NULL;
+	}
+}
+
 WfDef *
 wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version, const char *hash)
 {
@@ -1287,12 +1315,10 @@ wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version,
 	char	   *fs;
 	WfDef	   *def;
 
-	if (def_cache == NULL || hash_get_num_entries(def_cache) > DEF_CACHE_MAX)
+	if (def_cache == NULL)
 	{
 		HASHCTL		hctl;
 
-		if (def_cache_cxt)
-			MemoryContextDelete(def_cache_cxt);
 		def_cache_cxt = AllocSetContextCreate(CacheMemoryContext, "algawf definition cache",
 											  ALLOCSET_DEFAULT_SIZES);
 		memset(&hctl, 0, sizeof(hctl));
@@ -1314,7 +1340,7 @@ wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version,
 	args[2] = Int32GetDatum(version);
 	rc = SPI_execute_with_args("SELECT definition, function_set FROM algawf.workflow_definition_versions "
 							   "WHERE tenant = $1 AND workflow_id = $2 AND version = $3",
-							   3, argtypes, args, NULL, true, 1);
+							   3, argtypes, args, NULL, false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -1323,9 +1349,8 @@ wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version,
 	fs = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	def = wf_parse(jb, strcmp(fs, "alga") == 0 ? FUNCSET_ALGA : FUNCSET_EXTENDED, NULL, def_cache_cxt);
 
+	/* a replaced entry's definition may still be in use: it goes with the next trim */
 	e = hash_search(def_cache, &key, HASH_ENTER, &found);
-	if (found && e->def)
-		MemoryContextDelete(e->def->cxt);
 	strlcpy(e->hash, hash, sizeof(e->hash));
 	e->def = def;
 	return def;

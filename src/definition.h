@@ -210,6 +210,7 @@ extern const char *wf_step_kind_name(WfStepKind k);
 /* the published version, parsed once per backend (keyed by tenant, workflow, version, hash) */
 extern WfDef *wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version,
 						   const char *hash);
+extern void wf_cache_trim(void);
 
 /* "vars.x" for "x"; NULL for a path that is not assignable (with *why set) */
 extern bool wf_assign_path_valid(const char *path, const char **why);

@@ -18,6 +18,52 @@
 #include "jvutil.h"
 #include "tenancy.h"
 
+typedef struct Ordered
+{
+	WfProblem  *p;
+	int			step;			/* index of the step in document order; -1 for the definition */
+	int			seq;
+} Ordered;
+
+static int
+ordered_cmp(const void *a, const void *b)
+{
+	const Ordered *x = a;
+	const Ordered *y = b;
+
+	if (x->step != y->step)
+		return x->step < y->step ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* problems in document order (a step's own problems in the order found) */
+static Ordered *
+order_problems(WfDef *def, List *problems)
+{
+	Ordered    *o = palloc(sizeof(Ordered) * (list_length(problems) + 1));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, problems)
+	{
+		WfProblem  *p = lfirst(lc);
+		int			i;
+
+		o[n].p = p;
+		o[n].seq = n;
+		o[n].step = -1;
+		for (i = 0; i < def->nsteps; i++)
+			if (strcmp(def->all[i]->path, p->path) == 0)
+			{
+				o[n].step = i;
+				break;
+			}
+		n++;
+	}
+	qsort(o, n, sizeof(Ordered), ordered_cmp);
+	return o;
+}
+
 PG_FUNCTION_INFO_V1(algawf_check_definition);
 Datum
 algawf_check_definition(PG_FUNCTION_ARGS)
@@ -27,7 +73,8 @@ algawf_check_definition(PG_FUNCTION_ARGS)
 	pg_uuid_t  *self = PG_ARGISNULL(1) ? NULL : PG_GETARG_UUID_P(1);
 	List	   *problems = NIL;
 	WfDef	   *def;
-	ListCell   *lc;
+	Ordered    *ordered;
+	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
@@ -38,9 +85,10 @@ algawf_check_definition(PG_FUNCTION_ARGS)
 	def = wf_parse(PG_GETARG_JSONB_P(0), algawf_function_set, &problems, CurrentMemoryContext);
 	if (def->json->type == JV_OBJECT)
 		wf_check(def, tenant, self, &problems);
-	foreach(lc, problems)
+	ordered = order_problems(def, problems);
+	for (i = 0; i < list_length(problems); i++)
 	{
-		WfProblem  *p = lfirst(lc);
+		WfProblem  *p = ordered[i].p;
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 

@@ -1,9 +1,9 @@
 /*
  * engine_pending.c — TEMPORARY weak definitions of the functions the
- * expression language, JSON-schema and dispatcher branches provide, so the
+ * expression language and dispatcher branches provide, so the
  * engine loads and its control flow can be tested before they land.  The
  * real (strong) definitions replace them at link time; this file is deleted
- * once all three are merged.
+ * once both are merged.
  */
 #include "postgres.h"
 
@@ -43,18 +43,6 @@ __attribute__((weak)) text *
 algawf_template_render(const char *tmpl, int funcset, Jsonb *input, Jsonb *bindings)
 {
 	return cstring_to_text(tmpl);
-}
-
-__attribute__((weak)) AlgawfSchema *
-algawf_schema_cached(Jsonb *schema)
-{
-	return NULL;
-}
-
-__attribute__((weak)) int
-algawf_schema_validate(AlgawfSchema *s, Jsonb *value, bool stop_at_first, List **errors)
-{
-	return 0;
 }
 
 __attribute__((weak)) ActionResult

@@ -1,8 +1,7 @@
 /*
- * engine_pending.h — TEMPORARY: the interfaces of the expression language,
- * the JSON-schema validator and the dispatcher as announced, until their
- * branches land (then this file and engine_pending.c are deleted and the real
- * headers included).
+ * engine_pending.h — TEMPORARY: the interfaces of the expression language and
+ * the dispatcher as announced, until their branches land (then this file and
+ * engine_pending.c are deleted and the real headers included).
  */
 #ifndef ALGAWF_ENGINE_PENDING_H
 #define ALGAWF_ENGINE_PENDING_H
@@ -18,13 +17,5 @@ extern bool algawf_expr_validate(const char *src, int funcset, int *pos, char **
 extern Jsonb *algawf_expr_eval(AlgawfExpr *e, Jsonb *input, Jsonb *bindings);
 extern text *algawf_template_render(const char *tmpl, int funcset, Jsonb *input, Jsonb *bindings);
 
-typedef struct AlgawfSchema AlgawfSchema;
-typedef struct AlgawfSchemaError
-{
-	char	   *path;
-	char	   *message;
-} AlgawfSchemaError;
-extern AlgawfSchema *algawf_schema_cached(Jsonb *schema);
-extern int	algawf_schema_validate(AlgawfSchema *s, Jsonb *value, bool stop_at_first, List **errors);
 
 #endif

@@ -68,6 +68,7 @@
 #include "engine_pending.h"
 #include "guc.h"
 #include "interp.h"
+#include "jsonschema_pg.h"
 #include "jval_pg.h"
 #include "jvutil.h"
 #include "stmt.h"
@@ -334,6 +335,11 @@ static WfStmt st_auto_pause = {
 	"           LIMIT d.failure_rate_min_runs) x) "
 	"RETURNING d.paused_reason",
 	2, {UUIDOID, UUIDOID}
+};
+
+static WfStmt st_seq = {
+	"UPDATE algawf.workflow_runs SET next_seq = $3 WHERE tenant = $1 AND run_id = $2",
+	3, {UUIDOID, UUIDOID, INT4OID}
 };
 
 static WfStmt st_child_row = {
@@ -1252,6 +1258,7 @@ finish_run(RunCtx *rc, const char *status, Jv *error)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	Datum		v[3];
+	int			seq;
 
 	rc->wait.active = false;
 	save_run(rc, status, 0, now, error);
@@ -1262,6 +1269,7 @@ finish_run(RunCtx *rc, const char *status, Jv *error)
 		wf_stmt_exec(&st_wait_close_all, v, NULL, false, 0);
 		wf_stmt_exec(&st_approval_cancel_all, v, NULL, false, 0);
 	}
+	seq = rc->next_seq;
 	run_log(rc, strcmp(status, "SUCCEEDED") == 0 ? "INFO" : "ERROR", rc->current_path,
 			strcmp(status, "SUCCEEDED") == 0 ? "Run completed" : "Run failed", error);
 
@@ -1287,6 +1295,13 @@ finish_run(RunCtx *rc, const char *status, Jv *error)
 	}
 	if (rc->has_concurrency_limit)
 		wf_stmt_exec(&st_wake_queued, v, NULL, false, 0);
+	/* the run row was saved before the log lines above took their numbers */
+	if (rc->next_seq != seq)
+	{
+		v[1] = UUIDPGetDatum(&rc->run_id);
+		v[2] = Int32GetDatum(rc->next_seq);
+		wf_stmt_exec(&st_seq, v, NULL, false, 0);
+	}
 }
 
 /* ---- step execution ------------------------------------------------------ */
@@ -1479,7 +1494,7 @@ exec_call_workflow(RunCtx *rc, WfStep *s, StepResult *res)
 
 	v[0] = UUIDPGetDatum(&rc->tenant);
 	v[1] = CStringGetTextDatum(s->workflow_ref);
-	if (wf_stmt_exec(&st_resolve_wf, v, NULL, true, 1) == 0)
+	if (wf_stmt_exec(&st_resolve_wf, v, NULL, false, 1) == 0)
 	{
 		fail(res, AEC_VALIDATION, "NOT_FOUND",
 			 psprintf("callWorkflow target %s does not exist", s->workflow_ref),
@@ -1515,7 +1530,8 @@ exec_call_workflow(RunCtx *rc, WfStep *s, StepResult *res)
 			Jv		   *cr = chk(jv_object(&rc->sarena, 6));
 
 			v[1] = UUIDPGetDatum(&child);
-			wf_stmt_exec(&st_child_row, v, NULL, true, 1);
+			if (wf_stmt_exec(&st_child_row, v, NULL, false, 1) == 0)
+				elog(ERROR, "algawf: child run %s vanished", uuid_text(&child));
 			oset(&rc->sarena, cr, "status", jstr(&rc->sarena, TextDatumGetCString(wf_result(1, &isnull))));
 			oset(&rc->sarena, cr, "vars", jsonb_to_jv(&rc->sarena, wf_result(2, &isnull)));
 			oset(&rc->sarena, cr, "payload", jsonb_to_jv(&rc->sarena, wf_result(3, &isnull)));
@@ -1694,7 +1710,7 @@ exec_human_task(RunCtx *rc, WfStep *s, StepResult *res)
 
 			rv[0] = UUIDPGetDatum(&rc->tenant);
 			rv[1] = CStringGetTextDatum(id);
-			if (wf_stmt_exec(&st_role, rv, NULL, true, 1) == 0)
+			if (wf_stmt_exec(&st_role, rv, NULL, false, 1) == 0)
 			{
 				fail(res, AEC_VALIDATION, "NOT_FOUND", psprintf("role %s does not exist", id),
 					 "Name an existing psa.roles role (id or name).");
@@ -2306,7 +2322,7 @@ load_env(RunCtx *rc)
 
 	v[0] = UUIDPGetDatum(&rc->tenant);
 	v[1] = UUIDPGetDatum(&rc->workflow_id);
-	wf_stmt_exec(&st_env, v, NULL, true, 1);
+	wf_stmt_exec(&st_env, v, NULL, false, 1);
 	rc->env = jsonb_to_jv(&rc->arena, wf_result(1, &isnull));
 }
 
@@ -2341,7 +2357,7 @@ may_start(RunCtx *rc)
 	if (isnull)
 		return true;
 	v[2] = UUIDPGetDatum(&rc->run_id);
-	wf_stmt_exec(&st_active_count, v, NULL, true, 1);
+	wf_stmt_exec(&st_active_count, v, NULL, false, 1);
 	active = DatumGetInt64(wf_result(1, &isnull));
 	return active < DatumGetInt32(lim);
 }
@@ -2363,6 +2379,8 @@ wf_run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mod
 	const char *result;
 
 	check_stack_depth();
+	if (depth == 0)
+		wf_cache_trim();
 	rc->tenant = *tenant;
 	rc->run_id = *run_id;
 	rc->cxt = cxt;
@@ -2509,7 +2527,7 @@ wf_create_run(const WfRunRequest *req)
 	v[2] = Int32GetDatum(req->version);
 	if (req->version == 0)
 		n[2] = 'n';
-	if (wf_stmt_exec(&st_run_info, v, n, true, 1) == 0)
+	if (wf_stmt_exec(&st_run_info, v, n, false, 1) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("workflow %s does not exist", uuid_text(&req->workflow_id))));

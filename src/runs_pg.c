@@ -36,11 +36,11 @@ current_actor(pg_uuid_t *out)
 	return true;
 }
 
-static Datum
-run_common(pg_uuid_t *tenant, pg_uuid_t *workflow_id, Jsonb *payload, bool wait)
+/* run_id is allocated by the caller outside SPI memory */
+static void
+run_common(pg_uuid_t *tenant, pg_uuid_t *workflow_id, Jsonb *payload, bool wait, pg_uuid_t *run_id)
 {
 	WfRunRequest req;
-	pg_uuid_t  *run_id = palloc(sizeof(pg_uuid_t));
 
 	memset(&req, 0, sizeof(req));
 	req.tenant = *tenant;
@@ -57,7 +57,6 @@ run_common(pg_uuid_t *tenant, pg_uuid_t *workflow_id, Jsonb *payload, bool wait)
 			r = wf_run_segment(tenant, run_id, true, 0);
 		while (strcmp(r, "yielded") == 0);
 	}
-	return UUIDPGetDatum(run_id);
 }
 
 PG_FUNCTION_INFO_V1(algawf_run_by_id);
@@ -67,7 +66,7 @@ algawf_run_by_id(PG_FUNCTION_ARGS)
 	pg_uuid_t  *tenant = algawf_tenant_require();
 	pg_uuid_t  *wf;
 	Jsonb	   *payload;
-	Datum		r;
+	pg_uuid_t  *run_id = palloc(sizeof(pg_uuid_t));
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -77,9 +76,9 @@ algawf_run_by_id(PG_FUNCTION_ARGS)
 	payload = PG_ARGISNULL(1) ? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")))
 		: PG_GETARG_JSONB_P(1);
 	SPI_connect();
-	r = run_common(tenant, wf, payload, !PG_ARGISNULL(2) && PG_GETARG_BOOL(2));
+	run_common(tenant, wf, payload, !PG_ARGISNULL(2) && PG_GETARG_BOOL(2), run_id);
 	SPI_finish();
-	PG_RETURN_DATUM(r);
+	PG_RETURN_UUID_P(run_id);
 }
 
 PG_FUNCTION_INFO_V1(algawf_run_by_key);
@@ -92,7 +91,7 @@ algawf_run_by_key(PG_FUNCTION_ARGS)
 	Datum		v[2];
 	bool		isnull;
 	pg_uuid_t	wf;
-	Datum		r;
+	pg_uuid_t  *run_id = palloc(sizeof(pg_uuid_t));
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -104,15 +103,15 @@ algawf_run_by_key(PG_FUNCTION_ARGS)
 	SPI_connect();
 	v[0] = UUIDPGetDatum(tenant);
 	v[1] = PointerGetDatum(key);
-	if (wf_stmt_exec(&st_resolve_key, v, NULL, true, 1) == 0)
+	if (wf_stmt_exec(&st_resolve_key, v, NULL, false, 1) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("workflow \"%s\" does not exist", text_to_cstring(key)),
 				 errhint("List workflows with SELECT workflow_id, key, name FROM algawf.workflow_definitions.")));
 	wf = *DatumGetUUIDP(wf_result(1, &isnull));
-	r = run_common(tenant, &wf, payload, !PG_ARGISNULL(2) && PG_GETARG_BOOL(2));
+	run_common(tenant, &wf, payload, !PG_ARGISNULL(2) && PG_GETARG_BOOL(2), run_id);
 	SPI_finish();
-	PG_RETURN_DATUM(r);
+	PG_RETURN_UUID_P(run_id);
 }
 
 PG_FUNCTION_INFO_V1(algawf_run_segment);
