@@ -107,15 +107,37 @@ static WfStmt st_wake_run = {
 	2, {UUIDOID, UUIDOID}
 };
 
-static WfStmt st_subscribers = {
-	"SELECT d.workflow_id, d.trigger->'payloadMapping', v.function_set "
-	"FROM algawf.workflow_definitions d "
-	"JOIN algawf.workflow_definition_versions v ON v.tenant = d.tenant "
-	"  AND v.workflow_id = d.workflow_id AND v.version = d.published_version "
-	"WHERE d.tenant = $1 AND d.status = 'published' AND NOT d.is_paused "
-	"  AND d.trigger->>'type' = 'event' AND d.trigger->>'eventName' = $2 "
-	"ORDER BY d.created_at, d.workflow_id",
-	2, {UUIDOID, TEXTOID}
+/*
+ * The fast way to start a run of an event-triggered workflow (no mapping):
+ * the same row as the engine's wf_create_run() inserts, written here in one
+ * statement that also checks the workflow is still published at the cached
+ * version and not paused.  0 rows: the cache was behind (or the run exists),
+ * and start_one() takes over.  Keep it in step with wf_create_run().
+ */
+static WfStmt st_run_fast = {
+	"INSERT INTO algawf.workflow_runs (tenant, run_id, workflow_id, workflow_version, status, runnable_at, "
+	"  input, payload, trigger_type, trigger_event_id, trigger_fire_key, trigger_metadata, root_run_id, "
+	"  call_depth, actor) "
+	"SELECT d.tenant, $2, d.workflow_id, d.published_version, 'RUNNING', clock_timestamp(), "
+	"       $4, $4, 'event', $5, $6, $7, $2, 0, $8 "
+	"  FROM algawf.workflow_definitions d "
+	" WHERE d.tenant = $1 AND d.workflow_id = $3 AND d.published_version = $9 "
+	"   AND d.status = 'published' AND NOT d.is_paused",
+	9, {UUIDOID, UUIDOID, UUIDOID, JSONBOID, UUIDOID, TEXTOID, JSONBOID, UUIDOID, INT4OID}
+};
+
+/* the same, for events named by the caller: a run may exist already */
+static WfStmt st_run_fast_dedup = {
+	"INSERT INTO algawf.workflow_runs (tenant, run_id, workflow_id, workflow_version, status, runnable_at, "
+	"  input, payload, trigger_type, trigger_event_id, trigger_fire_key, trigger_metadata, root_run_id, "
+	"  call_depth, actor) "
+	"SELECT d.tenant, $2, d.workflow_id, d.published_version, 'RUNNING', clock_timestamp(), "
+	"       $4, $4, 'event', $5, $6, $7, $2, 0, $8 "
+	"  FROM algawf.workflow_definitions d "
+	" WHERE d.tenant = $1 AND d.workflow_id = $3 AND d.published_version = $9 "
+	"   AND d.status = 'published' AND NOT d.is_paused "
+	"ON CONFLICT (tenant, trigger_fire_key) DO NOTHING",
+	9, {UUIDOID, UUIDOID, UUIDOID, JSONBOID, UUIDOID, TEXTOID, JSONBOID, UUIDOID, INT4OID}
 };
 
 static WfStmt st_failure = {
@@ -579,36 +601,110 @@ start_one(const EmitRequest *req, const pg_uuid_t *event_id, pg_uuid_t workflow_
 	return ok;
 }
 
+/* record a workflow that could not take the event (no exception involved) */
+static void
+record_failure(const EmitRequest *req, const pg_uuid_t *event_id, const pg_uuid_t *workflow_id,
+			   int sqlerrcode, const char *message, const char *detail)
+{
+	JsonbParseState *st = NULL;
+	Datum		v[5];
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	push_string(&st, "code", unpack_sql_state(sqlerrcode));
+	push_string(&st, "message", message);
+	if (detail)
+		push_string(&st, "detail", detail);
+	v[0] = UUIDPGetDatum(&req->tenant);
+	v[1] = UUIDPGetDatum(event_id);
+	v[2] = CStringGetTextDatum(req->event_type);
+	v[3] = UUIDPGetDatum(workflow_id);
+	v[4] = JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL)));
+	wf_stmt_exec(&st_failure, v, NULL, false, 0);
+	ereport(WARNING,
+			(errcode(sqlerrcode),
+			 errmsg("event %s did not start workflow %s: %s", req->event_type, uuid_str(workflow_id), message),
+			 detail ? errdetail("%s", detail) : 0,
+			 errhint("The failure is recorded in algawf.event_trigger_failures; the event itself was recorded.")));
+}
+
+/*
+ * Start one workflow without a payloadMapping: validate the payload against
+ * the cached schema, insert the run.  Returns 1 started, 0 failed (recorded),
+ * -1 the cache was behind (the caller falls back to start_one()).
+ */
+static int
+start_fast(const EmitRequest *req, const pg_uuid_t *event_id, const SubsWorkflow *w, Jsonb *metadata)
+{
+	Datum		v[9];
+	char		n[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	pg_uuid_t	run_id;
+
+	if (w->payload_schema)
+	{
+		List	   *errs = NIL;
+
+		if (algawf_schema_validate(algawf_schema_cached(w->payload_schema), req->payload, false, &errs) > 0)
+		{
+			StringInfoData buf;
+			ListCell   *lc;
+
+			initStringInfo(&buf);
+			foreach(lc, errs)
+			{
+				AlgawfSchemaError *e = lfirst(lc);
+
+				appendStringInfo(&buf, "%s%s: %s", buf.len ? "\n" : "",
+								 e->path && e->path[0] ? e->path : "/", e->message);
+			}
+			record_failure(req, event_id, &w->workflow_id, ERRCODE_INVALID_PARAMETER_VALUE,
+						   "payload does not match the workflow's payload schema", buf.data);
+			return 0;
+		}
+	}
+	run_id = wf_new_uuid();
+	v[0] = UUIDPGetDatum(&req->tenant);
+	v[1] = UUIDPGetDatum(&run_id);
+	v[2] = UUIDPGetDatum(&w->workflow_id);
+	v[3] = JsonbPGetDatum(req->payload);
+	v[4] = UUIDPGetDatum(event_id);
+	v[5] = CStringGetTextDatum(psprintf("event:%s:%s", uuid_str(event_id), uuid_str(&w->workflow_id)));
+	v[6] = JsonbPGetDatum(metadata);
+	if (w->has_publisher)
+		v[7] = UUIDPGetDatum(&w->published_by);
+	else
+		n[7] = 'n';
+	v[8] = Int32GetDatum(w->version);
+	/* trigger events have fresh random ids: no run can exist for them yet */
+	return wf_stmt_exec(req->has_event_id ? &st_run_fast_dedup : &st_run_fast, v, n, false, 0) == 1 ? 1 : -1;
+}
+
 static void
 start_runs(const EmitRequest *req, const pg_uuid_t *event_id, EmitResult *res)
 {
-	Datum		v[2];
-	SPITupleTable *tt;
-	uint64		count;
-	uint64		i;
 	Jsonb	   *context = NULL;
-	Jsonb	   *metadata = NULL;
+	Jsonb	   *metadata;
+	int			i;
 
-	v[0] = UUIDPGetDatum(&req->tenant);
-	v[1] = CStringGetTextDatum(req->event_type);
-	count = wf_stmt_exec(&st_subscribers, v, NULL, true, 0);
-	if (count == 0)
+	if (req->sub == NULL || req->sub->nworkflows == 0)
 		return;
-	tt = SPI_tuptable;
 	metadata = trigger_metadata(req, event_id);
-	for (i = 0; i < count; i++)
+	for (i = 0; i < req->sub->nworkflows; i++)
 	{
-		bool		isnull;
-		pg_uuid_t	wf = *DatumGetUUIDP(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
-		Datum		m = SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull);
-		Jsonb	   *mapping = isnull ? NULL : DatumGetJsonbP(m);
-		Datum		fs = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull);
-		char	   *function_set = isnull ? NULL : TextDatumGetCString(fs);
+		const SubsWorkflow *w = &req->sub->workflows[i];
+		int			r = -1;
 		bool		duplicate;
 
-		if (start_one(req, event_id, wf, mapping, function_set, &context, metadata, &duplicate))
+		if (w->mapping == NULL)
+			r = start_fast(req, event_id, w, metadata);
+		if (r < 0)
+		{
+			/* a mapping to evaluate, or the cache was behind: the engine's way, in a subtransaction */
+			r = start_one(req, event_id, w->workflow_id, w->mapping, w->function_set, &context, metadata,
+						  &duplicate) ? 1 : duplicate ? -1 : 0;
+		}
+		if (r > 0)
 			res->started++;
-		else if (!duplicate)
+		else if (r == 0)
 			res->failed++;
 	}
 }
@@ -641,9 +737,9 @@ algawf_emit_event(const EmitRequest *req, EmitResult *res)
 		}
 	}
 
-	if (req->flags & SUB_WAIT)
+	if (req->sub && (req->sub->flags & SUB_WAIT))
 		res->resumed = resume_waits(req, &res->event_id);
-	if (req->flags & SUB_TRIGGER)
+	if (req->sub && (req->sub->flags & SUB_TRIGGER))
 		start_runs(req, &res->event_id, res);
 
 	if (req->has_event_id)
@@ -760,7 +856,7 @@ algawf_emit(PG_FUNCTION_ARGS)
 
 	algawf_ev_enter(&priv, true);
 	check_catalog_schema(tenant, type, req.payload);
-	req.flags = algawf_subs_flags(algawf_subs_get(tenant), type);
+	req.sub = algawf_subs_find(algawf_subs_get(tenant), type);
 	algawf_emit_event(&req, &res);
 	algawf_ev_leave(&priv);
 

@@ -55,10 +55,24 @@ extern int	algawf_event_index(const char *name);
 #define SUB_TRIGGER	0x01		/* a published, unpaused workflow has trigger.eventName = it */
 #define SUB_WAIT	0x02		/* a published version has an event.wait step for it */
 
+/* a published, unpaused workflow an event type triggers (as cached) */
+typedef struct SubsWorkflow
+{
+	pg_uuid_t	workflow_id;
+	int			version;		/* its published version */
+	bool		has_publisher;
+	pg_uuid_t	published_by;	/* the actor of its runs */
+	Jsonb	   *mapping;		/* trigger.payloadMapping, NULL when none */
+	const char *function_set;	/* the version's expression function set */
+	Jsonb	   *payload_schema; /* the version's payload schema, NULL = none */
+} SubsWorkflow;
+
 typedef struct SubsName
 {
 	char	   *name;
 	uint8		flags;
+	int			nworkflows;		/* SUB_TRIGGER: the workflows, oldest first */
+	SubsWorkflow *workflows;
 } SubsName;
 
 typedef struct SubsEntry
@@ -68,6 +82,7 @@ typedef struct SubsEntry
 	uint32		known_mask;		/* EV_BIT of built-in events with any flag */
 	int			nnames;
 	SubsName   *names;			/* every subscribed event type (built-in or not) */
+	MemoryContext cxt;			/* holds names and workflows */
 } SubsEntry;
 
 /*
@@ -83,6 +98,9 @@ extern SubsEntry *algawf_subs_get(const pg_uuid_t *tenant);
 
 /* SUB_* flags of an event type in an entry (0 = nobody listens) */
 extern uint8 algawf_subs_flags(const SubsEntry *e, const char *name);
+
+/* the entry's record for an event type, or NULL */
+extern const SubsName *algawf_subs_find(const SubsEntry *e, const char *name);
 
 /* ---- privileged section: run as the extension owner, pinned search_path ---- */
 
@@ -108,7 +126,7 @@ typedef struct EmitRequest
 	bool		has_event_id;	/* the caller named the event: deduplicate */
 	pg_uuid_t	event_id;
 	const char *source;			/* "emit", "psa.tickets", ... */
-	uint8		flags;			/* SUB_* work to do (from the cache) */
+	const SubsName *sub;		/* the tenant's subscriptions to it (cache), or NULL: none */
 } EmitRequest;
 
 typedef struct EmitResult

@@ -469,7 +469,7 @@ emit(RowCtx *rc, int ev, Jsonb *payload, const char *correlation_key)
 	req.payload = payload;
 	req.correlation_key = correlation_key;
 	req.source = rc->source;
-	req.flags = algawf_subs_flags(rc->subs, req.event_type);
+	req.sub = algawf_subs_find(rc->subs, req.event_type);
 	algawf_emit_event(&req, &res);
 }
 
@@ -485,7 +485,7 @@ emit_named(RowCtx *rc, const char *name, Jsonb *payload, const char *correlation
 	req.payload = payload;
 	req.correlation_key = correlation_key;
 	req.source = rc->source;
-	req.flags = algawf_subs_flags(rc->subs, name);
+	req.sub = algawf_subs_find(rc->subs, name);
 	algawf_emit_event(&req, &res);
 }
 

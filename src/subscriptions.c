@@ -40,6 +40,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
@@ -83,10 +84,12 @@ const char *const algawf_event_names[EV_COUNT] = {
 
 static HTAB *subs_hash = NULL;
 static MemoryContext subs_cxt = NULL;
+static List *subs_retired = NIL;	/* contexts of replaced entries, freed at transaction end */
 static uint64 subs_generation = 1;
 static Oid	subs_relid = InvalidOid;	/* algawf.workflow_definitions */
 static SubsEntry *subs_last = NULL; /* the entry used last: skips hashing */
 static SPIPlanPtr subs_plan = NULL;
+static SPIPlanPtr subs_wf_plan = NULL;
 
 static int64 stat_loads = 0;
 static int64 stat_hits = 0;
@@ -102,6 +105,19 @@ static const char *SUBS_SQL =
 "  FROM algawf.workflow_steps s "
 " WHERE s.tenant = $1 AND s.step_type = 'event.wait' "
 "   AND coalesce(s.config->'config'->>'eventName', s.config->>'eventName') IS NOT NULL";
+
+static const char *SUBS_WF_SQL =
+"/* algawf: workflows triggered by events, of a tenant */ "
+"SELECT d.trigger->>'eventName', d.workflow_id, v.version, v.published_by, "
+"       CASE WHEN jsonb_typeof(d.trigger->'payloadMapping') = 'object' "
+"             AND d.trigger->'payloadMapping' <> '{}' THEN d.trigger->'payloadMapping' END, "
+"       v.function_set, v.payload_schema "
+"  FROM algawf.workflow_definitions d "
+"  JOIN algawf.workflow_definition_versions v ON v.tenant = d.tenant "
+"   AND v.workflow_id = d.workflow_id AND v.version = d.published_version "
+" WHERE d.tenant = $1 AND d.status = 'published' AND NOT d.is_paused "
+"   AND d.trigger->>'type' = 'event' AND d.trigger->>'eventName' IS NOT NULL "
+" ORDER BY d.created_at, d.workflow_id";
 
 int
 algawf_event_index(const char *name)
@@ -175,6 +191,32 @@ subs_relcache_callback(Datum arg, Oid relid)
 	}
 }
 
+/*
+ * A reload replaces an entry's data while a caller up the stack (an emit
+ * whose statement fired a trigger that emits in turn) may still be using the
+ * old data: the old context is kept until the transaction ends.
+ */
+static void
+subs_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
+		event != XACT_EVENT_PREPARE)
+		return;
+	foreach(lc, subs_retired)
+		MemoryContextDelete((MemoryContext) lfirst(lc));
+	if (subs_retired)
+	{
+		MemoryContext old = MemoryContextSwitchTo(subs_cxt);
+
+		list_free(subs_retired);
+		subs_retired = NIL;
+		MemoryContextSwitchTo(old);
+	}
+}
+
 static void
 subs_init(void)
 {
@@ -191,6 +233,7 @@ subs_init(void)
 	subs_hash = hash_create("algawf event subscriptions", 64, &ctl,
 							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	CacheRegisterRelcacheCallback(subs_relcache_callback, (Datum) 0);
+	RegisterXactCallback(subs_xact_callback, NULL);
 }
 
 static Oid
@@ -206,16 +249,56 @@ workflow_definitions_relid(void)
 static void
 subs_clear(SubsEntry *e)
 {
-	int			i;
+	if (e->cxt)
+	{
+		MemoryContext old = MemoryContextSwitchTo(subs_cxt);
 
-	for (i = 0; i < e->nnames; i++)
-		pfree(e->names[i].name);
-	if (e->names)
-		pfree(e->names);
+		subs_retired = lappend(subs_retired, e->cxt);
+		MemoryContextSwitchTo(old);
+	}
+	e->cxt = NULL;
 	e->names = NULL;
 	e->nnames = 0;
 	e->known_mask = 0;
 	e->generation = 0;
+}
+
+static SPIPlanPtr
+subs_prepare(const char *sql)
+{
+	Oid			argtypes[1] = {UUIDOID};
+	SPIPlanPtr	plan = SPI_prepare(sql, 1, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for an event subscription query: %s",
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	return plan;
+}
+
+static SubsName *
+subs_name(SubsName *names, int *n, const char *name, MemoryContext cxt)
+{
+	int			j;
+
+	for (j = 0; j < *n; j++)
+		if (strcmp(names[j].name, name) == 0)
+			return &names[j];
+	names[*n].name = MemoryContextStrdup(cxt, name);
+	names[*n].flags = 0;
+	names[*n].nworkflows = 0;
+	names[*n].workflows = NULL;
+	return &names[(*n)++];
+}
+
+static Jsonb *
+copy_jsonb(Datum d, MemoryContext cxt)
+{
+	Jsonb	   *j = DatumGetJsonbP(d);
+	Jsonb	   *c = MemoryContextAlloc(cxt, VARSIZE(j));
+
+	memcpy(c, j, VARSIZE(j));
+	return c;
 }
 
 static void
@@ -227,6 +310,10 @@ subs_load(SubsEntry *e)
 	uint64		i;
 	int			n = 0;
 	SubsName   *names;
+	MemoryContext cxt;
+	SPITupleTable *tt;
+	uint64		nwf;
+	Snapshot	snap;
 
 	subs_clear(e);
 
@@ -235,51 +322,74 @@ subs_load(SubsEntry *e)
 		subs_relid = workflow_definitions_relid();
 	gen = subs_generation;
 	if (subs_plan == NULL)
-	{
-		Oid			argtypes[1] = {UUIDOID};
-		SPIPlanPtr	plan = SPI_prepare(SUBS_SQL, 1, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for the event subscription query: %s",
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		subs_plan = plan;
-	}
+		subs_plan = subs_prepare(SUBS_SQL);
+	if (subs_wf_plan == NULL)
+		subs_wf_plan = subs_prepare(SUBS_WF_SQL);
 	arg = UUIDPGetDatum(&e->tenant);
-	if (SPI_execute_snapshot(subs_plan, &arg, NULL, GetLatestSnapshot(), InvalidSnapshot,
-							 true, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "event subscription query failed");
+	snap = RegisterSnapshot(GetLatestSnapshot());
 
-	names = MemoryContextAllocZero(subs_cxt, sizeof(SubsName) * (SPI_processed + 1));
+	/* the workflows triggered by events */
+	if (SPI_execute_snapshot(subs_wf_plan, &arg, NULL, snap, InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "event subscription query failed");
+	tt = SPI_tuptable;
+	nwf = SPI_processed;
+	/* the event types: triggers and waits */
+	if (SPI_execute_snapshot(subs_plan, &arg, NULL, snap, InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "event subscription query failed");
+	UnregisterSnapshot(snap);
+
+	cxt = AllocSetContextCreate(subs_cxt, "algawf event subscriptions of a tenant", ALLOCSET_SMALL_SIZES);
+	names = MemoryContextAllocZero(cxt, sizeof(SubsName) * (SPI_processed + 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-		uint8		flag;
-		char	   *name;
-		int			j;
+		SubsName   *sn;
 		int			k;
 
 		if (isnull)
 			continue;
-		name = TextDatumGetCString(d);
-		flag = (uint8) DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-		for (j = 0; j < n; j++)
-			if (strcmp(names[j].name, name) == 0)
-				break;
-		if (j == n)
-		{
-			names[n].name = MemoryContextStrdup(subs_cxt, name);
-			names[n].flags = 0;
-			n++;
-		}
-		names[j].flags |= flag;
-		k = algawf_event_index(name);
+		sn = subs_name(names, &n, TextDatumGetCString(d), cxt);
+		sn->flags |= (uint8) DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		k = algawf_event_index(sn->name);
 		if (k >= 0)
 			e->known_mask |= EV_BIT(k);
 	}
+	for (i = 0; i < nwf; i++)
+	{
+		HeapTuple	t = tt->vals[i];
+		TupleDesc	td = tt->tupdesc;
+		bool		isnull;
+		char	   *name = TextDatumGetCString(SPI_getbinval(t, td, 1, &isnull));
+		SubsName   *sn = NULL;
+		SubsWorkflow *w;
+		Datum		d;
+		int			j;
+
+		for (j = 0; j < n; j++)
+			if (strcmp(names[j].name, name) == 0)
+				sn = &names[j];
+		if (sn == NULL)
+			continue;			/* cannot happen: both queries see one snapshot */
+		if (sn->workflows == NULL)
+			sn->workflows = MemoryContextAllocZero(cxt, sizeof(SubsWorkflow) * nwf);
+		w = &sn->workflows[sn->nworkflows++];
+		w->workflow_id = *DatumGetUUIDP(SPI_getbinval(t, td, 2, &isnull));
+		w->version = DatumGetInt32(SPI_getbinval(t, td, 3, &isnull));
+		d = SPI_getbinval(t, td, 4, &isnull);
+		w->has_publisher = !isnull;
+		if (!isnull)
+			w->published_by = *DatumGetUUIDP(d);
+		d = SPI_getbinval(t, td, 5, &isnull);
+		w->mapping = isnull ? NULL : copy_jsonb(d, cxt);
+		d = SPI_getbinval(t, td, 6, &isnull);
+		w->function_set = isnull ? NULL : MemoryContextStrdup(cxt, TextDatumGetCString(d));
+		d = SPI_getbinval(t, td, 7, &isnull);
+		w->payload_schema = isnull ? NULL : copy_jsonb(d, cxt);
+	}
 	algawf_ev_leave(&priv);
 
+	e->cxt = cxt;
 	e->names = names;
 	e->nnames = n;
 	e->generation = gen;
@@ -303,6 +413,7 @@ subs_entry(const pg_uuid_t *tenant)
 			e->known_mask = 0;
 			e->nnames = 0;
 			e->names = NULL;
+			e->cxt = NULL;
 		}
 		subs_last = e;
 	}
@@ -336,15 +447,23 @@ algawf_subs_get(const pg_uuid_t *tenant)
 	return subs_entry(tenant);
 }
 
-uint8
-algawf_subs_flags(const SubsEntry *e, const char *name)
+const SubsName *
+algawf_subs_find(const SubsEntry *e, const char *name)
 {
 	int			i;
 
 	for (i = 0; i < e->nnames; i++)
 		if (strcmp(e->names[i].name, name) == 0)
-			return e->names[i].flags;
-	return 0;
+			return &e->names[i];
+	return NULL;
+}
+
+uint8
+algawf_subs_flags(const SubsEntry *e, const char *name)
+{
+	const SubsName *sn = algawf_subs_find(e, name);
+
+	return sn ? sn->flags : 0;
 }
 
 /* ---- SQL ------------------------------------------------------------------ */
