@@ -639,6 +639,8 @@ start_fast(const EmitRequest *req, const pg_uuid_t *event_id, const SubsWorkflow
 	char		n[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	pg_uuid_t	run_id;
 
+	if (w->payload_schema && !w->schema_ok)
+		return -1;				/* let the engine raise (and start_one record) why */
 	if (w->payload_schema)
 	{
 		List	   *errs = NIL;

@@ -65,6 +65,7 @@ typedef struct SubsWorkflow
 	Jsonb	   *mapping;		/* trigger.payloadMapping, NULL when none */
 	const char *function_set;	/* the version's expression function set */
 	Jsonb	   *payload_schema; /* the version's payload schema, NULL = none */
+	bool		schema_ok;		/* payload_schema compiles (else only the engine's way reports it) */
 } SubsWorkflow;
 
 typedef struct SubsName

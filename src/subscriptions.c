@@ -59,6 +59,7 @@
 #include "utils/syscache.h"
 
 #include "events.h"
+#include "jsonschema_pg.h"
 #include "tenancy.h"
 
 const char *const algawf_event_names[EV_COUNT] = {
@@ -386,6 +387,7 @@ subs_load(SubsEntry *e)
 		w->function_set = isnull ? NULL : MemoryContextStrdup(cxt, TextDatumGetCString(d));
 		d = SPI_getbinval(t, td, 7, &isnull);
 		w->payload_schema = isnull ? NULL : copy_jsonb(d, cxt);
+		w->schema_ok = w->payload_schema == NULL || algawf_schema_check(w->payload_schema) == NIL;
 	}
 	algawf_ev_leave(&priv);
 

@@ -429,6 +429,13 @@ SELECT is((SELECT count(*) FROM psa.clients WHERE client_id = 'aaaaaaaa-0003-000
 SELECT results_eq(format($$SELECT event_name, error->>'code' FROM algawf.event_trigger_failures WHERE workflow_id = %L$$, :'vip_wf'),
                   $$VALUES ('CLIENT_CREATED', '22023')$$, 'the failure is recorded');
 SELECT ok(pg_temp.runs_of('tap-on-client_created') > 0, 'the other CLIENT_CREATED workflow still started');
+-- a payload schema that does not even compile is a failure of that workflow only
+SELECT algawf.register_schema('tap.broken.v1', '{"type": "object", "requird": ["vip"]}');
+SELECT pg_temp.on_event('tap-broken-schema', 'CLIENT_CREATED', '{"payloadSchemaRef": "tap.broken.v1"}') AS broken_wf \gset
+SELECT lives_ok($$INSERT INTO psa.clients (tenant, client_id, client_name) VALUES (psa.current_tenant(), 'aaaaaaaa-0003-0000-0000-000000000003', 'Broken')$$,
+                'the INSERT succeeds although a subscribed workflow''s payload schema is invalid');
+SELECT results_eq(format($$SELECT error->>'code', error->>'message' LIKE 'invalid JSON schema%%' FROM algawf.event_trigger_failures WHERE workflow_id = %L$$, :'broken_wf'),
+                  $$VALUES ('22023', true)$$, 'the invalid schema is recorded as that workflow''s failure');
 
 -- payloadMapping: literals (and expressions over the "event" root)
 SELECT pg_temp.on_event('tap-mapped', 'TICKET_COMMENT_ADDED',
