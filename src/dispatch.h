@@ -46,6 +46,15 @@ typedef struct ActionCall
 	const char *idempotency_key;	/* step's own key (evaluated), or NULL: engine key */
 	int			attempt;		/* 1-based */
 	int			timeout_ms;		/* 0 = the action's default */
+
+	/*
+	 * Optional (NULL when not applicable).  transform.compose_text renders
+	 * the step's config.outputs against the data roots, and
+	 * transform.query_json evaluates over the data roots plus its source,
+	 * as Alga's handlers do with ctx.stepConfig / ctx.expressionContext.
+	 */
+	Jsonb	   *step_config;	/* the step's config object */
+	Jsonb	   *expr_context;	/* {payload, vars, meta, error, system, ...} */
 } ActionCall;
 
 typedef struct ActionResult
@@ -70,6 +79,17 @@ typedef struct ActionResult
  * query cancel.  Runs with the caller's snapshot and transaction.
  */
 extern ActionResult algawf_dispatch(const ActionCall *call);
+
+/*
+ * Record the outcome of a DEFERRED invocation (an HTTP/SMTP request the
+ * worker has sent): status SUCCEEDED with output, or FAILED with error
+ * ({category, code, message, detail?, hint?, retryable?}); the output is
+ * redacted like any other; side-effectful actions get their audit row.
+ * Returns false when the invocation was already finished (nothing changes).
+ * Throws if there is no such invocation for the tenant.
+ */
+extern bool algawf_dispatch_complete(const pg_uuid_t *tenant, const pg_uuid_t *invocation_id,
+									 bool ok, Jsonb *output, Jsonb *error);
 
 /* "ValidationError", "ActionError", ... */
 extern const char *action_error_category_name(ActionErrorCategory c);

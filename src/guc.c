@@ -28,6 +28,7 @@ int			algawf_segment_max_steps = 10000;
 int			algawf_max_call_depth = 8;
 
 bool		algawf_emit_events = true;
+bool		algawf_identity_locked = false;
 
 static const struct config_enum_entry function_set_options[] = {
 	{"alga", FUNCSET_ALGA, false},
@@ -43,6 +44,13 @@ check_uuid_or_empty(char **newval, void **extra, GucSource source)
 	int			i;
 	int			hex = 0;
 
+	if (algawf_identity_locked)
+	{
+		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+		GUC_check_errmsg("algawf.tenant and algawf.user cannot be changed while an action runs");
+		GUC_check_errhint("An action acts for the run's tenant and actor only.");
+		return false;
+	}
 	if (s == NULL || s[0] == '\0')
 		return true;
 	for (i = 0; s[i]; i++)

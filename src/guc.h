@@ -11,6 +11,14 @@ typedef enum AlgawfFunctionSet
 } AlgawfFunctionSet;
 
 extern char *algawf_tenant;
+
+/*
+ * While true (the dispatcher runs an action's implementation), algawf.tenant
+ * and algawf.user refuse changes: an action cannot switch itself to another
+ * tenant's rows or actor.
+ */
+extern bool algawf_identity_locked;
+
 extern char *algawf_user;
 extern char *algawf_database;
 extern int	algawf_workers;

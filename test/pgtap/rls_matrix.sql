@@ -20,6 +20,7 @@ INSERT INTO tenantless
 SELECT c.oid, x.why
 FROM (VALUES
     ('algawf.actions', 'the action registry is global: the same catalog for every tenant'),
+    ('algawf.secret_keys', 'the per-database key encrypting tenant secrets: readable by the extension owner only'),
     ('psa.system_interaction_types', 'reference data shared by all tenants (read-only)'),
     ('algawf.tenant_roles', 'the membership table itself: a role sees only its own memberships')
 ) AS x(name, why)
