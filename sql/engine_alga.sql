@@ -134,3 +134,9 @@ SELECT count(*) AS children, count(*) FILTER (WHERE status = 'SUCCEEDED') AS suc
   FROM algawf.runs WHERE parent_run_id = :'r';
 SELECT step_id, status, count(*) FROM algawf.run_steps WHERE run_id = :'r'
  GROUP BY step_id, status ORDER BY min(seq), status;
+
+-- leave the database as this test found it (other tests expect to install the extensions)
+RESET ROLE;
+DROP EXTENSION algawf CASCADE;
+DROP EXTENSION algawf_psa CASCADE;
+DROP EXTENSION IF EXISTS pgcrypto;

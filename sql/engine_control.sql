@@ -166,3 +166,9 @@ SELECT algawf.create_workflow('{"name": "unknown", "steps": [{"id": "u", "type":
 
 -- every step of a run leaves one row per attempt; control steps close after their blocks
 SELECT step_type, status, count(*) FROM algawf.run_steps GROUP BY 1, 2 ORDER BY 1, 2;
+
+-- leave the database as this test found it (other tests expect to install the extensions)
+RESET ROLE;
+DROP EXTENSION algawf CASCADE;
+DROP EXTENSION algawf_psa CASCADE;
+DROP EXTENSION IF EXISTS pgcrypto;

@@ -202,3 +202,9 @@ SELECT algawf.run('my-key');
 SET algawf.tenant = '00000000-0000-0000-0000-0000000000e1';
 SELECT count(*) FROM algawf.workflow_definitions;
 RESET ROLE;
+
+-- leave the database as this test found it (other tests expect to install the extensions)
+RESET ROLE;
+DROP EXTENSION algawf CASCADE;
+DROP EXTENSION algawf_psa CASCADE;
+DROP EXTENSION IF EXISTS pgcrypto;

@@ -58,3 +58,9 @@ SELECT algawf.graph('e5000000-0000-0000-0000-0000000000ff');
 SELECT algawf.create_workflow('{"name": "Draft", "steps": [
   {"id": "only", "type": "control.return"}]}', false) AS d \gset
 SELECT algawf.graph(:'d', 'dot');
+
+-- leave the database as this test found it (other tests expect to install the extensions)
+RESET ROLE;
+DROP EXTENSION algawf CASCADE;
+DROP EXTENSION algawf_psa CASCADE;
+DROP EXTENSION IF EXISTS pgcrypto;

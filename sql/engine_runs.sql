@@ -277,3 +277,10 @@ SELECT algawf.run_segment('e4000000-0000-0000-0000-0000000000ff');
 SELECT name, runs, succeeded, failures, canceled, active, p50_ms IS NOT NULL AS has_p50, p95_ms >= p50_ms AS p95_ge_p50
   FROM algawf.stat_workflows ORDER BY name;
 SELECT action_id, calls, failures, failures_by_code, p95_ms >= p50_ms AS p95_ge_p50 FROM algawf.stat_actions ORDER BY action_id;
+
+-- leave the database as this test found it (other tests expect to install the extensions)
+RESET ROLE;
+DROP SCHEMA engine_runs_t CASCADE;
+DROP EXTENSION algawf CASCADE;
+DROP EXTENSION algawf_psa CASCADE;
+DROP EXTENSION IF EXISTS pgcrypto;

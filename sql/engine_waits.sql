@@ -175,3 +175,9 @@ SELECT status FROM algawf.approvals WHERE run_id = :'r';
 
 -- an unknown task
 SELECT pg_temp.decide('e3000000-0000-0000-0000-0000000000ff', 'approved');
+
+-- leave the database as this test found it (other tests expect to install the extensions)
+RESET ROLE;
+DROP EXTENSION algawf CASCADE;
+DROP EXTENSION algawf_psa CASCADE;
+DROP EXTENSION IF EXISTS pgcrypto;

@@ -1286,14 +1286,29 @@ static MemoryContext def_cache_cxt = NULL;
 #define DEF_CACHE_MAX 512
 
 /*
- * Empty the cache when it holds too many versions.  Called only where no
- * cached definition can be in use (the start of a top-level segment, explain):
- * a nested inline child run must never free its parent's definition.
+ * Empty the cache when it holds too many versions, unless a segment is
+ * executing (pinned): a nested child run, or a run an action starts inline,
+ * must never free the definition its caller is executing.
  */
+static int	def_cache_pins = 0;
+
+void
+wf_cache_pin(void)
+{
+	def_cache_pins++;
+}
+
+void
+wf_cache_unpin(void)
+{
+	if (def_cache_pins > 0)
+		def_cache_pins--;
+}
+
 void
 wf_cache_trim(void)
 {
-	if (def_cache != NULL && hash_get_num_entries(def_cache) > DEF_CACHE_MAX)
+	if (def_cache_pins == 0 && def_cache != NULL && hash_get_num_entries(def_cache) > DEF_CACHE_MAX)
 	{
 		MemoryContextDelete(def_cache_cxt);
 		def_cache_cxt = NULL;

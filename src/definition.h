@@ -211,6 +211,8 @@ extern const char *wf_step_kind_name(WfStepKind k);
 extern WfDef *wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version,
 						   const char *hash);
 extern void wf_cache_trim(void);
+extern void wf_cache_pin(void);
+extern void wf_cache_unpin(void);
 
 /* "vars.x" for "x"; NULL for a path that is not assignable (with *why set) */
 extern bool wf_assign_path_valid(const char *path, const char **why);

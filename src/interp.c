@@ -12,8 +12,9 @@
  * Each step runs in a subtransaction: a step that throws (an expression error,
  * a failed engine statement) leaves no writes behind and its failure is
  * handled like an action's (retry, onError, tryCatch, onItemError, run
- * failure).  Data mutations are copy-on-write per step, so a failing step
- * leaves payload/vars/meta/error as they were.
+ * failure).  Data is updated persistently (an assignment copies only the
+ * objects along its path), so a failing step leaves payload/vars/meta/error
+ * as they were.
  *
  * Resume state (workflow_runs.state, jsonb), designed so that a segment can
  * stop before any step and continue later:
@@ -184,7 +185,6 @@ typedef struct RunCtx
 	Jsonb	   *ctx_jb;
 	bool		ctx_dirty;
 	Phase		phase;
-	unsigned	cow;			/* roots already copied in this step */
 	Resume		resume;
 	WaitState	wait;
 	Jv		   *failed_snapshot;
@@ -705,29 +705,27 @@ resolve_mapping(RunCtx *rc, Jv *v, bool templates)
 	return v;
 }
 
-/* ---- data mutation (copy-on-write per step) ------------------------------ */
+/* ---- data mutation ------------------------------------------------------- */
 
-static Jv **
-writable_root(RunCtx *rc, int which)
+/*
+ * Data is never changed in place: an assignment builds a new root that shares
+ * everything but the objects along the assigned path (jv_with_path).  A step
+ * that fails is undone by putting the old root pointers back.
+ */
+static void
+set_root_path(RunCtx *rc, int which, const char *rest, Jv *val)
 {
-	Jv		  **root = &rc->roots[which];
+	Jv		   *root = rc->roots[which];
+	Jv		   *owned = val ? chk(jv_copy(&rc->arena, val)) : NULL;
 
-	if (*root == NULL || (*root)->type != JV_OBJECT)
+	if (which == R_ERROR && root == NULL)
 	{
-		*root = chk(jv_object(&rc->arena, 4));
-		if (which == R_ERROR)
-		{
-			oset(&rc->arena, *root, "message", jstr(&rc->arena, ""));
-			oset(&rc->arena, *root, "at", jstr(&rc->arena, wf_iso_time(GetCurrentTimestamp())));
-		}
-		rc->cow |= (1u << which);
+		root = chk(jv_object(&rc->arena, 4));
+		oset(&rc->arena, root, "message", jstr(&rc->arena, ""));
+		oset(&rc->arena, root, "at", jstr(&rc->arena, wf_iso_time(GetCurrentTimestamp())));
 	}
-	else if (!(rc->cow & (1u << which)))
-	{
-		*root = chk(jv_copy(&rc->arena, *root));
-		rc->cow |= (1u << which);
-	}
-	return root;
+	rc->roots[which] = chk(jv_with_path(&rc->arena, root, rest, strlen(rest), owned));
+	rc->ctx_dirty = true;
 }
 
 /* path is a validated assignment path; val NULL (undefined) removes the key */
@@ -736,7 +734,6 @@ assign_path(RunCtx *rc, const char *path, Jv *val)
 {
 	int			which;
 	const char *rest;
-	Jv		  **root;
 
 	if (path[0] == '/')
 	{
@@ -777,22 +774,31 @@ assign_path(RunCtx *rc, const char *path, Jv *val)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid assignment path \"%s\"", path)));
-	root = writable_root(rc, which);
-	if (!jv_set_path(&rc->arena, *root, rest, strlen(rest), val ? chk(jv_copy(&rc->arena, val)) : NULL))
-		chk(NULL);
-	rc->ctx_dirty = true;
+	set_root_path(rc, which, rest, val);
 }
 
+/* vars[name] = val (a name, not a path: dots are part of it) */
 static void
 set_var(RunCtx *rc, const char *name, Jv *val)
 {
-	Jv		  **root = writable_root(rc, R_VARS);
-	char	   *k = jv_strndup(&rc->arena, name, strlen(name));
+	Jv		   *vars = rc->roots[R_VARS];
+	Jv		   *copy = chk(jv_object(&rc->arena, (vars ? vars->u.obj.n : 0) + 1));
+	size_t		i;
 
+	for (i = 0; vars && i < vars->u.obj.n; i++)
+		if (!jv_object_set(&rc->arena, copy, vars->u.obj.pairs[i].key, vars->u.obj.pairs[i].klen,
+						   vars->u.obj.pairs[i].val))
+			chk(NULL);
 	if (val == NULL)
-		jv_object_remove(*root, name, strlen(name));
-	else if (k == NULL || !jv_object_set(&rc->arena, *root, k, strlen(k), chk(jv_copy(&rc->arena, val))))
-		chk(NULL);
+		jv_object_remove(copy, name, strlen(name));
+	else
+	{
+		char	   *k = jv_strndup(&rc->arena, name, strlen(name));
+
+		if (k == NULL || !jv_object_set(&rc->arena, copy, k, strlen(k), chk(jv_copy(&rc->arena, val))))
+			chk(NULL);
+	}
+	rc->roots[R_VARS] = copy;
 	rc->ctx_dirty = true;
 }
 
@@ -1920,7 +1926,6 @@ exec_step_guarded(RunCtx *rc, WfStep *s, StepResult *res)
 	volatile bool failed = false;
 
 	memcpy(saved, rc->roots, sizeof(saved));
-	rc->cow = 0;
 	rc->phase = PH_ENGINE;
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(rc->step_cxt);
@@ -1954,7 +1959,6 @@ exec_step_guarded(RunCtx *rc, WfStep *s, StepResult *res)
 		rc->nframes = saved_nframes;
 		rc->ctx_dirty = true;
 	}
-	rc->cow = ~0u;
 	rc->phase = PH_ENGINE;
 }
 
@@ -2362,8 +2366,30 @@ may_start(RunCtx *rc)
 	return active < DatumGetInt32(lim);
 }
 
+static const char *run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mode,
+							   int depth);
+
 const char *
 wf_run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mode, int depth)
+{
+	const char *volatile result = NULL;
+
+	wf_cache_trim();
+	wf_cache_pin();
+	PG_TRY();
+	{
+		result = run_segment(tenant, run_id, inline_mode, depth);
+	}
+	PG_FINALLY();
+	{
+		wf_cache_unpin();
+	}
+	PG_END_TRY();
+	return result;
+}
+
+static const char *
+run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mode, int depth)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "algawf run segment",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -2379,15 +2405,12 @@ wf_run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mod
 	const char *result;
 
 	check_stack_depth();
-	if (depth == 0)
-		wf_cache_trim();
 	rc->tenant = *tenant;
 	rc->run_id = *run_id;
 	rc->cxt = cxt;
 	rc->step_cxt = AllocSetContextCreate(cxt, "algawf step", ALLOCSET_DEFAULT_SIZES);
 	rc->inline_mode = inline_mode;
 	rc->depth = depth;
-	rc->cow = ~0u;
 	rc->attempt = 1;
 	rc->maxframes = 8;
 	rc->frames = palloc(sizeof(Frame) * rc->maxframes);

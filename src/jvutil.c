@@ -133,6 +133,84 @@ jv_set_path(JvArena *a, Jv *root, const char *path, size_t len, Jv *v)
 	return true;
 }
 
+/* a new object with the same pairs (keys and values shared) */
+static Jv *
+jv_shallow_copy(JvArena *a, const Jv *obj)
+{
+	Jv		   *r;
+	size_t		n = (obj && obj->type == JV_OBJECT) ? obj->u.obj.n : 0;
+
+	r = jv_object(a, n + 1);
+	if (r == NULL)
+		return NULL;
+	if (n)
+	{
+		memcpy(r->u.obj.pairs, obj->u.obj.pairs, n * sizeof(JvPair));
+		r->u.obj.n = n;
+	}
+	return r;
+}
+
+Jv *
+jv_with_path(JvArena *a, const Jv *root, const char *path, size_t len, Jv *v)
+{
+	Jv		   *new_root = jv_shallow_copy(a, root);
+	Jv		   *cur = new_root;
+	const Jv   *old = root;
+	size_t		start = 0;
+
+	if (new_root == NULL)
+		return NULL;
+	for (;;)
+	{
+		size_t		end = start;
+		const char *seg;
+		size_t		slen;
+
+		while (end < len && path[end] != '.')
+			end++;
+		seg = path + start;
+		slen = end - start;
+		if (slen == 0)
+		{
+			if (end >= len)
+				return new_root;
+			start = end + 1;
+			continue;
+		}
+		if (end >= len)
+		{
+			char	   *k;
+
+			if (v == NULL)
+			{
+				jv_object_remove(cur, seg, slen);
+				return new_root;
+			}
+			k = jv_strndup(a, seg, slen);
+			if (k == NULL || !jv_object_set(a, cur, k, slen, v))
+				return NULL;
+			return new_root;
+		}
+		else
+		{
+			const Jv   *child = old ? jv_object_get(old, seg, slen) : NULL;
+			Jv		   *copy;
+			char	   *k;
+
+			if (v == NULL && (child == NULL || child->type != JV_OBJECT))
+				return new_root;	/* nothing to remove */
+			copy = jv_shallow_copy(a, (child && child->type == JV_OBJECT) ? child : NULL);
+			k = jv_strndup(a, seg, slen);
+			if (copy == NULL || k == NULL || !jv_object_set(a, cur, k, slen, copy))
+				return NULL;
+			cur = copy;
+			old = (child && child->type == JV_OBJECT) ? child : NULL;
+		}
+		start = end + 1;
+	}
+}
+
 Jv *
 jv_get_path(const Jv *root, const char *path, size_t len)
 {
