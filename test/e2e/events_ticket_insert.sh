@@ -17,7 +17,8 @@ q -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'e2e_e
 
 cleanup() {
     q -c "DELETE FROM algawf.workflow_definitions WHERE tenant = '$TENANT' AND key = '$KEY'" \
-      -c "DELETE FROM psa.tickets WHERE tenant = '$TENANT' AND title LIKE '$KEY%'" >/dev/null 2>&1
+      -c "DELETE FROM psa.tickets WHERE tenant = '$TENANT' AND title LIKE '$KEY%'" \
+      -c "DROP ROLE IF EXISTS e2e_events_app" >/dev/null 2>&1
 }
 trap cleanup EXIT
 
