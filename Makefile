@@ -40,7 +40,7 @@ algawf_psa--$(PSAVERSION).sql: $(PSA_PIECES) Makefile
 	  for f in $(PSA_PIECES); do echo; echo "-- ---- $$f"; cat $$f; done ) > $@
 
 # Everything: pg_regress, pgTAP, isolation, end-to-end (own throwaway cluster).
-.PHONY: test demo bench fuzz
+.PHONY: test demo bench fuzz action-reference
 test:
 	bash test/run.sh
 
@@ -52,3 +52,11 @@ bench:
 
 fuzz:
 	$(MAKE) -C test/fuzz
+
+# README's action reference, rendered from the registry of a throwaway cluster.
+action-reference:
+	TMP_CHECK=$(CURDIR)/tmp_check/ref bash test/dev-cluster.sh start 54331
+	eval "$$(TMP_CHECK=$(CURDIR)/tmp_check/ref bash test/dev-cluster.sh env 54331)" && \
+	  psql -X -q -c 'CREATE EXTENSION IF NOT EXISTS algawf CASCADE' >/dev/null && \
+	  bash test/action-reference.sh --write; \
+	  rc=$$?; TMP_CHECK=$(CURDIR)/tmp_check/ref bash test/dev-cluster.sh clean; exit $$rc
