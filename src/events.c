@@ -136,7 +136,7 @@ static WfStmt st_run_fast_dedup = {
 	"  FROM algawf.workflow_definitions d "
 	" WHERE d.tenant = $1 AND d.workflow_id = $3 AND d.published_version = $9 "
 	"   AND d.status = 'published' AND NOT d.is_paused "
-	"ON CONFLICT (tenant, trigger_fire_key) DO NOTHING",
+	"ON CONFLICT (tenant, trigger_fire_key) WHERE trigger_fire_key IS NOT NULL DO NOTHING",
 	9, {UUIDOID, UUIDOID, UUIDOID, JSONBOID, UUIDOID, TEXTOID, JSONBOID, UUIDOID, INT4OID}
 };
 
