@@ -24,7 +24,7 @@
 
 #include "definition.h"
 #include "dispatch.h"
-#include "engine_pending.h"
+#include "expr_pg.h"
 #include "guc.h"
 #include "jval_pg.h"
 #include "jvutil.h"
@@ -236,6 +236,19 @@ wf_assign_path_valid(const char *path, const char **why)
 		return false;
 	}
 	seg = p;
+	{
+		int			nseg = 1;
+		const char *q;
+
+		for (q = p; *q; q++)
+			if (*q == '.' || *q == '/')
+				nseg++;
+		if (nseg > 64)
+		{
+			*why = psprintf("Assignment path has more than 64 segments: %.40s...", path);
+			return false;
+		}
+	}
 	for (;; p++)
 	{
 		if (*p == '.' || *p == '/' || *p == '\0')
@@ -1153,8 +1166,9 @@ calls_reach(const pg_uuid_t *tenant, const pg_uuid_t *wf, int version, const pg_
 	return false;
 }
 
+/* is the payloadSchemaRef registered (for the tenant, or built in)? */
 static bool
-jsonb_resolve_schema_ref(const char *ref)
+schema_ref_known(const char *ref)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
@@ -1183,8 +1197,8 @@ wf_check(WfDef *def, const pg_uuid_t *tenant, const pg_uuid_t *self_id, List **p
 	pc.def = def;
 	pc.problems = problems;
 
-	/* expressions (they cannot be checked without the expression language) */
-	foreach(lc, wf_have_expr() ? def->exprs : NIL)
+	/* expressions */
+	foreach(lc, def->exprs)
 	{
 		ExprRef    *r = lfirst(lc);
 		int			pos = 0;
@@ -1258,7 +1272,7 @@ wf_check(WfDef *def, const pg_uuid_t *tenant, const pg_uuid_t *self_id, List **p
 		}
 	}
 
-	if (def->payload_schema_ref && !jsonb_resolve_schema_ref(def->payload_schema_ref))
+	if (def->payload_schema_ref && !schema_ref_known(def->payload_schema_ref))
 		problem(&pc, "warning", "root", "UNKNOWN_SCHEMA_REF",
 				"payloadSchemaRef %s is not a registered schema; payloads will not be validated",
 				def->payload_schema_ref);

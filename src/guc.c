@@ -37,6 +37,7 @@ int			algawf_run_max_duration = 30 * 86400;
 int			algawf_segment_max_steps = 10000;
 int			algawf_max_call_depth = 8;
 
+bool		algawf_emit_events = true;
 bool		algawf_identity_locked = false;
 
 static const struct config_enum_entry function_set_options[] = {
@@ -264,6 +265,13 @@ algawf_define_gucs(void)
 							NULL,
 							&algawf_max_call_depth, 8, 1, 100, PGC_USERSET, 0,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("algawf.emit_events",
+							 "Whether row changes emit events (the algawf_events triggers).",
+							 "Turn it off for a restore or a bulk data migration, e.g. "
+							 "PGOPTIONS='-c algawf.emit_events=off' pg_restore ...; algawf.emit() is not affected.",
+							 &algawf_emit_events, true, PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("algawf");
 }

@@ -66,7 +66,7 @@
 
 #include "definition.h"
 #include "dispatch.h"
-#include "engine_pending.h"
+#include "expr_pg.h"
 #include "guc.h"
 #include "interp.h"
 #include "jsonschema_pg.h"
@@ -622,18 +622,6 @@ expr_input(RunCtx *rc)
 	return rc->ctx_jb;
 }
 
-static void
-need_expr(RunCtx *rc)
-{
-	if (!wf_have_expr())
-	{
-		rc->phase = PH_EXPR;
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the expression language is not available in this build")));
-	}
-}
-
 /* evaluate; NULL = undefined.  The result lives in the step arena. */
 static Jv *
 ev(RunCtx *rc, WfExpr *e)
@@ -645,7 +633,6 @@ ev(RunCtx *rc, WfExpr *e)
 		return NULL;
 	if (e->src == NULL)
 		return e->literal;
-	need_expr(rc);
 	rc->phase = PH_EXPR;
 	if (e->compiled == NULL)
 		e->compiled = algawf_expr_compile(e->src, rc->def->funcset, rc->def->cxt);
@@ -670,7 +657,6 @@ render_template(RunCtx *rc, const Jv *v)
 	char	   *tmpl = pnstrdup(v->u.str.s, v->u.str.len);
 	text	   *t;
 
-	need_expr(rc);
 	rc->phase = PH_EXPR;
 	t = algawf_template_render(tmpl, rc->def->funcset, expr_input(rc), NULL);
 	rc->phase = saved;
@@ -697,8 +683,7 @@ resolve_mapping(RunCtx *rc, Jv *v, bool templates)
 		memset(&e, 0, sizeof(e));
 		e.src = jv_cstring(jv_get(v, "$expr"));
 		/* compiled through the expression module's backend cache */
-		need_expr(rc);
-		rc->phase = PH_EXPR;
+			rc->phase = PH_EXPR;
 		e.compiled = algawf_expr_cached(e.src, rc->def->funcset);
 		r = ev(rc, &e);
 		rc->phase = PH_ENGINE;
@@ -2353,9 +2338,8 @@ check_wait(RunCtx *rc)
 	/* a retry back-off re-executes the step from scratch */
 	rc->resume.active = strcmp(kind, "retry") != 0;
 	rc->wait.active = false;
-	if (strcmp(kind, "retry") != 0 || rc->deadline == 0 || now < rc->deadline)
-		run_log(rc, "INFO", rc->current_path,
-				rc->resume.timed_out ? "Run resumed (wait timed out)" : "Run resumed", NULL);
+	run_log(rc, "INFO", rc->current_path,
+			rc->resume.timed_out ? "Run resumed (wait timed out)" : "Run resumed", NULL);
 	return NULL;
 }
 

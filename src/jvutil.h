@@ -15,6 +15,8 @@ extern Jv  *jv_copy(JvArena *a, const Jv *v);
 extern bool jv_object_remove(Jv *obj, const char *key, size_t klen);
 
 /*
+ * Paths have at most 256 non-empty segments; longer ones fail (false/NULL).
+ *
  * Set root.<seg1>.<seg2>... = v, where segs are the '.'-separated parts of path
  * (len bytes); intermediate values that are not objects are replaced by
  * objects.  v == NULL removes the last key.  root must be an object.  Returns
