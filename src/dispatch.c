@@ -43,17 +43,11 @@
 #include "action.h"
 #include "dispatch.h"
 #include "guc.h"
+#include "http_action.h"
 #include "jsonschema_pg.h"
 #include "jval_pg.h"
 #include "registry.h"
 #include "tenancy.h"
-
-/*
- * The worker's HTTP action (src/http_action.h), referenced weakly: present
- * when the worker is part of the build.
- */
-extern void algawf_http_request_action(const ActionCall *call, Jsonb *input,
-									   const char *idempotency_key, ActionResult *result) __attribute__((weak));
 
 #define MAX_KEY_LEN 500
 #define MAX_DETAIL_ERRORS 10
@@ -1050,8 +1044,7 @@ static void
 run_external(Dispatch *d)
 {
 	d->executed = true;
-	if (algawf_http_request_action != NULL &&
-		d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
+	if (d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
 	{
 		ActionResult r;
 
