@@ -1,2 +1,0 @@
-src/hostlist.o: src/hostlist.c src/hostlist.h
-src/hostlist.h:

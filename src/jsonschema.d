@@ -1,3 +1,0 @@
-src/jsonschema.o: src/jsonschema.c src/jsonschema.h src/jval.h
-src/jsonschema.h:
-src/jval.h:

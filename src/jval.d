@@ -1,2 +1,0 @@
-src/jval.o: src/jval.c src/jval.h
-src/jval.h:
