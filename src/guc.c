@@ -23,6 +23,18 @@ int			algawf_expr_max_result = 256 * 1024;
 int			algawf_expr_max_string = 1024 * 1024;
 int			algawf_function_set = FUNCSET_EXTENDED;
 
+int			algawf_lease_duration = 30;
+int			algawf_retention = 30 * 86400;
+int			algawf_http_max_inflight = 16;
+char	   *algawf_http_allowed_hosts = NULL;
+int			algawf_http_timeout = 30000;
+int			algawf_http_connect_timeout = 10000;
+int			algawf_http_max_response = 1024 * 1024;
+
+int			algawf_run_max_duration = 86400;
+int			algawf_segment_max_steps = 10000;
+int			algawf_max_call_depth = 8;
+
 bool		algawf_identity_locked = false;
 
 static const struct config_enum_entry function_set_options[] = {
@@ -64,6 +76,53 @@ check_uuid_or_empty(char **newval, void **extra, GucSource source)
 	GUC_check_errdetail("\"%s\" is not a UUID.", s);
 	GUC_check_errhint("Set it to the tenant's id, e.g. SET algawf.tenant = '00000000-0000-0000-0000-00000000000a', or to '' to clear it.");
 	return false;
+}
+
+/* A comma-separated list of host[:port] entries, '*.domain' or '*'. */
+static bool
+check_host_list(char **newval, void **extra, GucSource source)
+{
+	const char *p = *newval ? *newval : "";
+
+	while (*p)
+	{
+		const char *start;
+		const char *end;
+		const char *q;
+
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		start = p;
+		while (*p && *p != ',')
+			p++;
+		end = p;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		for (q = start; q < end; q++)
+		{
+			char		c = *q;
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+				  c == '.' || c == '-' || c == '_' || c == ':' || c == '*' || c == '[' || c == ']'))
+			{
+				GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+				GUC_check_errdetail("\"%.*s\" is not a host name, IP address or pattern.",
+									(int) (end - start), start);
+				GUC_check_errhint("Use entries such as 'api.example.com', 'api.example.com:8443', '*.example.com' or '*', separated by commas.");
+				return false;
+			}
+			if (c == '*' && !(q == start && (q + 1 == end || q[1] == '.')))
+			{
+				GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+				GUC_check_errdetail("\"%.*s\": '*' is allowed only as a whole entry or as the first label ('*.example.com').",
+									(int) (end - start), start);
+				return false;
+			}
+		}
+	}
+	return true;
 }
 
 void
@@ -124,6 +183,71 @@ algawf_define_gucs(void)
 							 "'alga' is exactly Alga PSA's allowlist; 'extended' adds the documented JSONata functions.",
 							 &algawf_function_set, FUNCSET_EXTENDED, function_set_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.lease_duration",
+							"How long a worker's claim on a run or an HTTP request lasts without renewal.",
+							"Workers renew their leases while they work; a claim whose lease lapses "
+							"(its worker died) is taken over by another worker.",
+							&algawf_lease_duration, 30, 2, 3600, PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.retention",
+							"How long finished runs, their steps, logs and HTTP requests are kept.",
+							"algawf.tick() and the workers delete older history; a workflow's "
+							"retention column overrides it. 0 keeps history forever.",
+							&algawf_retention, 30 * 86400, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.http_max_inflight",
+							"Maximum HTTP requests one worker has in flight at once.",
+							NULL,
+							&algawf_http_max_inflight, 16, 1, 1000, PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("algawf.http_allowed_hosts",
+							   "Hosts the http.request action may call (comma-separated).",
+							   "Entries are host names or IP literals, optionally with :port; "
+							   "'*.example.com' matches subdomains; '*' allows every host. "
+							   "Empty (the default) allows none besides what integrations configure.",
+							   &algawf_http_allowed_hosts, "", PGC_SIGHUP, 0,
+							   check_host_list, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.http_timeout",
+							"Default total time limit of one HTTP request.",
+							"A request's timeoutMs may lower or raise it, up to 10 minutes.",
+							&algawf_http_timeout, 30000, 100, 600000, PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.http_connect_timeout",
+							"Time limit for establishing an HTTP connection.",
+							NULL,
+							&algawf_http_connect_timeout, 10000, 100, 600000, PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.http_max_response",
+							"Largest HTTP response body kept; a larger response fails the call.",
+							NULL,
+							&algawf_http_max_response, 1024 * 1024, 1024, 64 * 1024 * 1024, PGC_SIGHUP,
+							GUC_UNIT_BYTE, NULL, NULL, NULL);
+
+
+	DefineCustomIntVariable("algawf.run_max_duration",
+							"Maximum duration of a run, from its start; past it the run fails with TimeoutError.",
+							"A workflow's run_max_duration overrides it. 0 disables the limit.",
+							&algawf_run_max_duration, 86400, 0, INT_MAX, PGC_USERSET,
+							GUC_UNIT_S, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.segment_max_steps",
+							"Steps a worker executes in one run segment before it yields the run back to the queue.",
+							"Inline execution (algawf.run(..., wait => true)) is not limited.",
+							&algawf_segment_max_steps, 10000, 1, INT_MAX, PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.max_call_depth",
+							"Maximum nesting of control.callWorkflow child runs.",
+							NULL,
+							&algawf_max_call_depth, 8, 1, 100, PGC_USERSET, 0,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("algawf");
 }

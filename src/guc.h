@@ -29,6 +29,18 @@ extern int	algawf_expr_max_result;
 extern int	algawf_expr_max_string;
 extern int	algawf_function_set;
 
+/* background execution, schedules, HTTP outbox (worker.md) */
+extern int	algawf_lease_duration;	/* seconds */
+extern int	algawf_retention;	/* seconds; 0 keeps history forever */
+extern int	algawf_http_max_inflight;
+extern char *algawf_http_allowed_hosts;
+extern int	algawf_http_timeout;	/* ms, total */
+extern int	algawf_http_connect_timeout;	/* ms */
+extern int	algawf_http_max_response;	/* bytes */
+extern int	algawf_run_max_duration;
+extern int	algawf_segment_max_steps;
+extern int	algawf_max_call_depth;
+
 extern void algawf_define_gucs(void);
 
 #endif							/* ALGAWF_GUC_H */

@@ -561,9 +561,12 @@ parse_implementation(DefCtx *d, JsonbValue *v, ParsedDef *p)
 		JsonbValue *method,
 				   *url;
 
-		if (req == NULL || !jbv_is_object(req))
+		/* without a request template the input is the request (http.request) */
+		if (req == NULL)
+			return;
+		if (!jbv_is_object(req))
 			def_error(d, "implementation.request", "e.g. {\"method\": \"GET\", \"url\": \"https://api.example/v1/items/{{input.id}}\"}",
-					  "an http implementation needs a \"request\" object");
+					  "an http implementation's \"request\" must be an object");
 		method = jb_get(req->val.binary.data, "method");
 		url = jb_get(req->val.binary.data, "url");
 		if (method == NULL || method->type != jbvString)
