@@ -21,6 +21,7 @@ int			algawf_expr_budget = 100000;
 int			algawf_expr_max_depth = 100;
 int			algawf_expr_max_result = 256 * 1024;
 int			algawf_expr_max_string = 1024 * 1024;
+int			algawf_expr_max_memory = 64 * 1024;
 int			algawf_function_set = FUNCSET_EXTENDED;
 
 int			algawf_lease_duration = 30;
@@ -177,6 +178,12 @@ algawf_define_gucs(void)
 							NULL,
 							&algawf_expr_max_string, 1024 * 1024, 1024, INT_MAX / 2, PGC_USERSET,
 							GUC_UNIT_BYTE, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("algawf.expr_max_memory",
+							"Maximum memory one expression evaluation may allocate.",
+							"Intermediate values (sequences, strings, objects) count; exceeding it raises L1005.",
+							&algawf_expr_max_memory, 64 * 1024, 1024, INT_MAX / 1024, PGC_USERSET,
+							GUC_UNIT_KB, NULL, NULL, NULL);
 
 	DefineCustomEnumVariable("algawf.function_set",
 							 "Default expression function set for definitions that do not name one.",

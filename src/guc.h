@@ -27,6 +27,7 @@ extern int	algawf_expr_budget;
 extern int	algawf_expr_max_depth;
 extern int	algawf_expr_max_result;
 extern int	algawf_expr_max_string;
+extern int	algawf_expr_max_memory;
 extern int	algawf_function_set;
 
 /* background execution, schedules, HTTP outbox (worker.md) */

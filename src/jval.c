@@ -411,6 +411,79 @@ jv_format_number(double d, char *buf)
 	if (d == 0)
 		return sprintf(buf, "0");
 
+	/*
+	 * Fast path, exact: for 1e-6 <= |d| < 2^53, the shortest decimal with k
+	 * fractional digits is m / 10^k for the smallest k whose rounded
+	 * m = d * 10^k divides back to d (both operands exact, the division
+	 * correctly rounded, so this is the same test as strtod round-tripping).
+	 * Ties, where two neighbours could qualify, go to the slow path.
+	 */
+	{
+		static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+		1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+		double		a = fabs(d);
+		int			k;
+
+		if (a >= 1e-6 && a < 9007199254740992.0)
+			for (k = 0; k <= 22; k++)
+			{
+				double		scaled = a * p10[k];
+				double		m;
+
+				if (scaled >= 9007199254740992.0)
+					break;
+				m = floor(scaled + 0.5);
+				if (fabs(scaled - m) > 0.49)
+					break;
+				if (m / p10[k] == a)
+				{
+					char		tmp[32];
+					int			len = 0;
+					int			o = 0;
+					uint64_t	u = (uint64_t) m;
+					char		rev[32];
+
+					do
+					{
+						rev[len++] = (char) ('0' + u % 10);
+						u /= 10;
+					} while (u);
+					for (o = 0; o < len; o++)
+						tmp[o] = rev[len - 1 - o];
+					o = 0;
+
+					if (d < 0)
+						buf[o++] = '-';
+					if (k == 0)
+					{
+						memcpy(buf + o, tmp, len);
+						o += len;
+					}
+					else if (len > k)
+					{
+						memcpy(buf + o, tmp, len - k);
+						o += len - k;
+						buf[o++] = '.';
+						memcpy(buf + o, tmp + len - k, k);
+						o += k;
+					}
+					else
+					{
+						int			z;
+
+						buf[o++] = '0';
+						buf[o++] = '.';
+						for (z = 0; z < k - len; z++)
+							buf[o++] = '0';
+						memcpy(buf + o, tmp, len);
+						o += len;
+					}
+					buf[o] = '\0';
+					return o;
+				}
+			}
+	}
+
 	/* shortest %.Ne that round-trips, as JavaScript does */
 	for (prec = 1; prec <= 17; prec++)
 	{
