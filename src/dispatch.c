@@ -43,6 +43,7 @@
 #include "action.h"
 #include "dispatch.h"
 #include "guc.h"
+#include "http_decl_pg.h"
 #include "jsonschema_pg.h"
 #include "jval_pg.h"
 #include "registry.h"
@@ -1050,6 +1051,30 @@ static void
 run_external(Dispatch *d)
 {
 	d->executed = true;
+	/* declarative request templates: integration modules (http_decl_pg.c) */
+	if (d->action->kind == IMPL_HTTP && http_decl_is_declarative(d->action))
+	{
+		ActionResult r;
+
+		http_decl_dispatch(d->call, d->action, d->call->input, d->key, &d->invocation_id, &r);
+		if (r.ok)
+		{
+			MemoryContext old = MemoryContextSwitchTo(d->cxt);
+
+			d->res.ok = true;
+			d->res.deferred = r.deferred;
+			if (r.output)
+			{
+				d->res.output = (Jsonb *) palloc(VARSIZE(r.output));
+				memcpy(d->res.output, r.output, VARSIZE(r.output));
+			}
+			MemoryContextSwitchTo(old);
+		}
+		else
+			fail(d, r.category, r.code ? r.code : "INTERNAL_ERROR", r.retryable,
+				 r.message ? r.message : "the request failed", r.detail, r.hint);
+		return;
+	}
 	if (algawf_http_request_action != NULL &&
 		d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
 	{
@@ -1161,6 +1186,17 @@ run_call(Dispatch *d)
 		}
 	}
 
+	/* a declarative http action may answer some inputs locally (http_decl_pg.c) */
+	if (d->action->kind == IMPL_HTTP)
+	{
+		Oid			local = http_decl_local_function(d->action, d->resolved_input);
+
+		if (OidIsValid(local))
+		{
+			d->action->kind = IMPL_SQL;
+			d->action->sql_function = local;
+		}
+	}
 	if (d->action->kind == IMPL_SQL || d->action->kind == IMPL_BUILTIN)
 		execute(d);
 	else
