@@ -577,15 +577,35 @@ decl_build_request(JvArena *a, const Jv *request, Jv *input, Jv *bindings,
 		size_t		ul;
 		const char *path;
 
-		if (urlt == NULL || urlt->type != JV_STRING)
+		if (urlt != NULL && expr_marker(urlt, NULL) != NULL)
+		{
+			/* {"$expr": ...}: the expression builds the URL or path itself (no encoding) */
+			size_t		el;
+			const char *src = expr_marker(urlt, &el);
+			Jv		   *uv = NULL;
+
+			if (!decl_eval_expr(a, src, el, input, bindings, env, "request.url", &uv, err))
+				return false;
+			if (uv == NULL || uv->type != JV_STRING || uv->u.str.len == 0)
+			{
+				set_err(err, "request.url", false, "the url expression gave no string%s%s", NULL, NULL);
+				return false;
+			}
+			path = jv_strndup(a, uv->u.str.s, uv->u.str.len);
+			ul = uv->u.str.len;
+		}
+		else if (urlt == NULL || urlt->type != JV_STRING)
 		{
 			set_err(err, "request.url", false, "the request template has no url%s%s", NULL, NULL);
 			return false;
 		}
-		path = render(a, urlt->u.str.s, urlt->u.str.len, input, bindings, env, "request.url",
-					  true, false, err, &ul);
-		if (path == NULL)
-			return false;
+		else
+		{
+			path = render(a, urlt->u.str.s, urlt->u.str.len, input, bindings, env, "request.url",
+						  true, false, err, &ul);
+			if (path == NULL)
+				return false;
+		}
 		if (path[0] == '/')
 		{
 			Jv		   *basev = NULL;
@@ -842,11 +862,20 @@ decl_check_request(JvArena *a, const Jv *request, const DeclEnv *env, DeclError 
 		return false;
 	}
 	v = jv_object_get(request, "url", 3);
-	if (v == NULL || v->type != JV_STRING || v->u.str.len == 0)
+	if (v != NULL && expr_marker(v, NULL) != NULL)
+	{
+		size_t		el;
+		const char *src = expr_marker(v, &el);
+
+		if (compile(a, src, el, env, "request.url", err) == NULL)
+			return false;
+	}
+	else if (v == NULL || v->type != JV_STRING || v->u.str.len == 0)
 	{
 		set_err(err, "request.url", false, "\"url\" must be a path template (\"/v2/devices/{{ id }}\") or an absolute URL template%s%s", NULL, NULL);
 		return false;
 	}
+	else
 	{
 		size_t		ol;
 

@@ -509,8 +509,9 @@ BEGIN
         EXIT WHEN r.status NOT IN ('DEFERRED', 'RUNNING') OR clock_timestamp() >= deadline;
         PERFORM pg_sleep(0.05);
     END LOOP;
-    RETURN jsonb_strip_nulls(jsonb_build_object('status', r.status, 'ok', r.status = 'SUCCEEDED',
-                                                'output', r.output, 'error', r.error));
+    RETURN jsonb_build_object('status', r.status, 'ok', r.status = 'SUCCEEDED')
+        || CASE WHEN r.status = 'SUCCEEDED' THEN jsonb_build_object('output', r.output) ELSE '{}' END
+        || CASE WHEN r.error IS NOT NULL THEN jsonb_build_object('error', r.error) ELSE '{}' END;
 END
 $$;
 COMMENT ON FUNCTION algawf.invocation_result(uuid, integer) IS
