@@ -80,28 +80,6 @@ $$;
 COMMENT ON FUNCTION algawf._ninjaone_find_local(jsonb, jsonb) IS
     'ninjaone.devices.find without live: the NinjaOne devices synced into psa.assets.';
 
--- the device id of an asset (live lookups by asset_id)
-CREATE FUNCTION algawf._rmm_prepare_device(ctx jsonb, input jsonb) RETURNS jsonb
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    provider text := split_part(ctx ->> 'actionId', '.', 1);
-    dev text := coalesce(input ->> 'device_id', input ->> 'agent_id');
-BEGIN
-    IF input ->> 'asset_id' IS NOT NULL THEN
-        SELECT a.rmm_device_id INTO dev FROM psa.assets a
-         WHERE a.tenant = algawf._act_tenant(ctx) AND a.asset_id = (input ->> 'asset_id')::uuid AND a.rmm_provider = provider;
-        IF NOT FOUND THEN
-            PERFORM algawf._act_fail('NOT_FOUND', format('asset %s is not a synced %s device', input ->> 'asset_id', provider),
-                                     NULL, format('Sync the device first (%s), or pass its device id.', provider || '.devices.sync'));
-        END IF;
-    END IF;
-    RETURN jsonb_build_object('device_id', dev);
-END
-$$;
-COMMENT ON FUNCTION algawf._rmm_prepare_device(jsonb, jsonb) IS
-    'Prepare hook of RMM device lookups: the vendor device id, from the input or from a synced asset (asset_id).';
-
 SELECT algawf.register_action($def${
   "id": "ninjaone.devices.find", "version": 1,
   "label": "Find devices", "category": "NinjaOne",

@@ -16,7 +16,11 @@ static const char *const METHODS[] = {"GET", "POST", "PUT", "PATCH", "DELETE", N
 
 static const char *const REQUEST_KEYS[] = {
 	"method", "url", "base", "query", "headers", "body", "form", "auth", "expectStatus",
-	"response", "errors", "paginate", "retry", "rateLimit", "timeoutMs", NULL
+	"response", "errors", "paginate", "retry", "rateLimit", "timeoutMs", "then", NULL
+};
+
+static const char *const THEN_KEYS[] = {
+	"name", "method", "url", "base", "query", "headers", "body", "form", "expectStatus", "require", "error", NULL
 };
 
 static const char *const ERROR_CODES[] = {
@@ -847,7 +851,7 @@ decl_check_request(JvArena *a, const Jv *request, const DeclEnv *env, DeclError 
 		if (REQUEST_KEYS[k] == NULL)
 		{
 			set_err(err, "request", false,
-					"unknown key \"%.60s\" (known: method, url, base, query, headers, body, form, auth, expectStatus, response, errors, paginate, retry, rateLimit, timeoutMs)%s",
+					"unknown key \"%.60s\" (known: method, url, base, query, headers, body, form, auth, expectStatus, response, errors, paginate, retry, rateLimit, timeoutMs, then)%s",
 					jv_strndup(a, request->u.obj.pairs[i].key, request->u.obj.pairs[i].klen), NULL);
 			return false;
 		}
@@ -1022,6 +1026,75 @@ decl_check_request(JvArena *a, const Jv *request, const DeclEnv *env, DeclError 
 		{
 			set_err(err, "request.retry", false, "\"retry\" is {maxAttempts: 1..10, onTimeout: boolean}%s%s", NULL, NULL);
 			return false;
+		}
+	}
+	if ((v = jv_object_get(request, "then", 4)) != NULL)
+	{
+		if (v->type != JV_ARRAY || v->u.arr.n == 0 || v->u.arr.n > 5)
+		{
+			set_err(err, "request.then", false, "\"then\" must be an array of 1 to 5 follow-up requests%s%s", NULL, NULL);
+			return false;
+		}
+		for (i = 0; i < v->u.arr.n; i++)
+		{
+			Jv		   *t = v->u.arr.items[i];
+			Jv		   *sub;
+			Jv		   *e;
+			char		w[64];
+			size_t		k;
+
+			snprintf(w, sizeof(w), "request.then[%d]", (int) i);
+			if (t->type != JV_OBJECT || decl_get_string(a, t, "name") == NULL)
+			{
+				set_err(err, w, false, "each follow-up request is an object with a \"name\"%s%s", NULL, NULL);
+				return false;
+			}
+			sub = jv_object(a, t->u.obj.n);
+			for (k = 0; k < t->u.obj.n; k++)
+			{
+				int			m;
+
+				for (m = 0; THEN_KEYS[m]; m++)
+					if (streq(t->u.obj.pairs[k].key, t->u.obj.pairs[k].klen, THEN_KEYS[m]))
+						break;
+				if (THEN_KEYS[m] == NULL)
+				{
+					set_err(err, w, false, "unknown key \"%.60s\" in a follow-up request (known: name, method, url, base, query, headers, body, form, expectStatus, require, error)%s",
+							jv_strndup(a, t->u.obj.pairs[k].key, t->u.obj.pairs[k].klen), NULL);
+					return false;
+				}
+				if (!streq(t->u.obj.pairs[k].key, t->u.obj.pairs[k].klen, "name") &&
+					!streq(t->u.obj.pairs[k].key, t->u.obj.pairs[k].klen, "require") &&
+					!streq(t->u.obj.pairs[k].key, t->u.obj.pairs[k].klen, "error"))
+					jv_object_set(a, sub, t->u.obj.pairs[k].key, t->u.obj.pairs[k].klen, t->u.obj.pairs[k].val);
+			}
+			if (!decl_check_request(a, sub, env, err))
+			{
+				char		where[96];
+
+				snprintf(where, sizeof(where), "%s.%s", w, err->where + (strncmp(err->where, "request.", 8) == 0 ? 8 : 0));
+				snprintf(err->where, sizeof(err->where), "%s", where);
+				return false;
+			}
+			if (!check_expr_string(a, t, "require", env, w, err))
+				return false;
+			if ((e = jv_object_get(t, "error", 5)) != NULL)
+			{
+				const char *code = decl_get_string(a, e, "code");
+				int			m;
+
+				for (m = 0; code && ERROR_CODES[m]; m++)
+					if (strcmp(ERROR_CODES[m], code) == 0)
+						break;
+				if (e->type != JV_OBJECT || code == NULL || ERROR_CODES[m] == NULL ||
+					(jv_object_get(e, "message", 7) && !check_template_value(a, jv_object_get(e, "message", 7), env, w, err)) ||
+					(jv_object_get(e, "hint", 4) && !check_template_value(a, jv_object_get(e, "hint", 4), env, w, err)))
+				{
+					if (e->type != JV_OBJECT || code == NULL || ERROR_CODES[m] == NULL)
+						set_err(err, w, false, "\"error\" is {code (of the error model), message, hint?}%s%s", NULL, NULL);
+					return false;
+				}
+			}
 		}
 	}
 	if ((v = jv_object_get(request, "rateLimit", 9)) != NULL)

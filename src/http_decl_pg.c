@@ -1073,12 +1073,14 @@ state_set_int(Row *row, const char *key, int v)
 }
 
 static void
-requeue(const pg_uuid_t *tenant, const pg_uuid_t *request_id, const char *owner, Row *row,
-		long delay_ms, const char *new_url, Jsonb *new_body, bool keep_attempt, long status, Jsonb *error)
+requeue_full(const pg_uuid_t *tenant, const pg_uuid_t *request_id, const char *owner, Row *row,
+			 long delay_ms, const char *new_url, Jsonb *new_body, bool keep_attempt, long status, Jsonb *error,
+			 const char *method, Jsonb *headers, const char *body_text)
 {
-	Oid			types[10] = {UUIDOID, UUIDOID, TEXTOID, INT8OID, JSONBOID, TEXTOID, JSONBOID, INT4OID, JSONBOID, BOOLOID};
-	Datum		args[10];
-	char		nulls[10];
+	Oid			types[13] = {UUIDOID, UUIDOID, TEXTOID, INT8OID, JSONBOID, TEXTOID, JSONBOID, INT4OID, JSONBOID, BOOLOID,
+	TEXTOID, JSONBOID, TEXTOID};
+	Datum		args[13];
+	char		nulls[13];
 
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = UUIDPGetDatum(tenant);
@@ -1103,13 +1105,33 @@ requeue(const pg_uuid_t *tenant, const pg_uuid_t *request_id, const char *owner,
 	else
 		nulls[8] = 'n';
 	args[9] = BoolGetDatum(keep_attempt);
-	if (SPI_execute_with_args("SELECT algawf._decl_requeue($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-							  10, types, args, nulls, false, 0) != SPI_OK_SELECT)
+	if (method)
+		args[10] = CStringGetTextDatum(method);
+	else
+		nulls[10] = 'n';
+	if (headers)
+		args[11] = JsonbPGetDatum(headers);
+	else
+		nulls[11] = 'n';
+	if (body_text)
+		args[12] = CStringGetTextDatum(body_text);
+	else
+		nulls[12] = 'n';
+	if (SPI_execute_with_args("SELECT algawf._decl_requeue($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+							  13, types, args, nulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "algawf: requeueing a request failed");
 	if (delay_ms > 0)
 		algawf_wake_at(TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay_ms));
 	else
 		algawf_wake_at_commit();
+}
+
+static void
+requeue(const pg_uuid_t *tenant, const pg_uuid_t *request_id, const char *owner, Row *row,
+		long delay_ms, const char *new_url, Jsonb *new_body, bool keep_attempt, long status, Jsonb *error)
+{
+	requeue_full(tenant, request_id, owner, row, delay_ms, new_url, new_body, keep_attempt, status, error,
+				 NULL, NULL, NULL);
 }
 
 /*
@@ -1494,6 +1516,8 @@ response_bindings(Row *row, const HttpResult *res, Jv *items)
 	set(a, b, "headers", jv_from_jsonb(a, http_headers_jsonb(res->headers)));
 	set(a, b, "page", jv_number(a, Max(state_int(row, "page"), 1)));
 	set(a, b, "items", items ? items : jv_array(a, 0));
+	set(a, b, "main", jv_object_get(row->state, "main", 4));
+	set(a, b, "results", jv_object_get(row->state, "results", 7) ? jv_object_get(row->state, "results", 7) : jv_object(a, 0));
 	return b;
 }
 
@@ -1610,7 +1634,21 @@ answer_success(const pg_uuid_t *tenant, const pg_uuid_t *request_id, const char 
 	if (items == NULL || items->type != JV_ARRAY)
 		items = jv_array(&row->arena, 8);
 
-	if (decl_paging(&row->arena, request, &pg))
+	if (state_int(row, "then") > 0)
+	{
+		/* a follow-up request answered: keep its body, go on with the main one's */
+		Jv		   *then = jv_object_get(request, "then", 4);
+		Jv		   *item = then->u.arr.items[state_int(row, "then") - 1];
+		Jv		   *results = jv_object_get(row->state, "results", 7);
+		const char *name = decl_get_string(&row->arena, item, "name");
+
+		if (results == NULL || results->type != JV_OBJECT)
+			results = jv_object(&row->arena, 2);
+		jv_object_set(&row->arena, results, name, strlen(name), body ? body : jv_null(&row->arena));
+		set(&row->arena, row->state, "results", results);
+		body = jv_object_get(row->state, "main", 4);
+	}
+	else if (decl_paging(&row->arena, request, &pg))
 	{
 		Jv		   *page_items = body;
 		Jv		   *bindings = response_bindings(row, res, items);
@@ -1701,6 +1739,87 @@ answer_success(const pg_uuid_t *tenant, const pg_uuid_t *request_id, const char 
 		}
 		if (max_items >= 0 && (long) items->u.arr.n > max_items)
 			items->u.arr.n = (size_t) max_items;
+	}
+
+	/* follow-up requests ("then"), one after the other */
+	{
+		Jv		   *then = jv_object_get(request, "then", 4);
+		int			k = state_int(row, "then");
+
+		if (then && then->type == JV_ARRAY && k < (int) then->u.arr.n)
+		{
+			Jv		   *item = then->u.arr.items[k];
+			Jv		   *sub = jv_object(&row->arena, item->u.obj.n);
+			Jv		   *rb = response_bindings(row, res, items);
+			const char *req_expr = decl_get_string(&row->arena, item, "require");
+			DeclRequest nr;
+			size_t		i;
+
+			if (k == 0)
+			{
+				set(&row->arena, row->state, "main", body ? body : jv_null(&row->arena));
+				set(&row->arena, row->state, "items", items);
+				rb = response_bindings(row, res, items);
+			}
+			if (req_expr)
+			{
+				Jv		   *ok = NULL;
+
+				if (!decl_eval_expr(&row->arena, req_expr, strlen(req_expr), input, rb, &env, "then.require", &ok, &err))
+					goto expr_failed;
+				if (!truthy(ok))
+				{
+					Jv		   *e = jv_object_get(item, "error", 5);
+					const char *code = e ? decl_get_string(&row->arena, e, "code") : NULL;
+					bool		failed;
+					Jv		   *msg = e ? decl_eval_value(&row->arena, jv_object_get(e, "message", 7), input, rb, &env, "then.error", &err, &failed) : NULL;
+					Jv		   *hint = e ? decl_eval_value(&row->arena, jv_object_get(e, "hint", 4), input, rb, &env, "then.error", &err, &failed) : NULL;
+
+					if (code == NULL)
+						code = "VALIDATION_ERROR";
+					finish_error(tenant, request_id, owner, row, category_for_code(code), code,
+								 msg && msg->type == JV_STRING ? pnstrdup(msg->u.str.s, msg->u.str.len) :
+								 psprintf("%s: the follow-up request \"%s\" cannot be made", row->vendor,
+										  decl_get_string(&row->arena, item, "name")),
+								 hint && hint->type == JV_STRING ? pnstrdup(hint->u.str.s, hint->u.str.len) : NULL,
+								 NULL, false, -1, res);
+					return;
+				}
+			}
+			for (i = 0; i < item->u.obj.n; i++)
+			{
+				JvPair	   *pr = &item->u.obj.pairs[i];
+
+				if (!(pr->klen == 4 && memcmp(pr->key, "name", 4) == 0) &&
+					!(pr->klen == 7 && memcmp(pr->key, "require", 7) == 0) &&
+					!(pr->klen == 5 && memcmp(pr->key, "error", 5) == 0))
+					jv_object_set(&row->arena, sub, pr->key, pr->klen, pr->val);
+			}
+			if (!decl_build_request(&row->arena, sub, input, rb, NULL, NULL, &env, &nr, &err))
+				goto expr_failed;
+			if (http_url_problem(nr.url) != NULL)
+			{
+				finish_error(tenant, request_id, owner, row, AEC_ACTION, "PERMISSION_DENIED",
+							 psprintf("%s: the follow-up request %s", row->vendor, http_url_problem(nr.url)),
+							 "Add the host to algawf.http_allowed_hosts.", NULL, false, -1, res);
+				return;
+			}
+			{
+				Jv		   *h = nr.headers;
+
+				if (jv_object_get(h, "Accept", 6) == NULL)
+					set(&row->arena, h, "Accept", jstr(&row->arena, "application/json"));
+				if (nr.content_type && jv_object_get(h, "Content-Type", 12) == NULL)
+					set(&row->arena, h, "Content-Type", jstr(&row->arena, nr.content_type));
+				state_set_int(row, "then", k + 1);
+				state_set_int(row, "transient", 0);
+				state_set_int(row, "limited", 0);
+				requeue_full(tenant, request_id, owner, row, 0, nr.url,
+							 nr.body_json ? jv_to_jsonb(nr.body_json) : NULL, false, res->status, NULL,
+							 nr.method, jv_to_jsonb(h), nr.body_text);
+			}
+			return;
+		}
 	}
 
 	/* the output */
@@ -1914,6 +2033,29 @@ on_result_inner(const pg_uuid_t *tenant, const pg_uuid_t *request_id, const char
 		}
 	}
 
+	if (state_int(&row, "then") > 0)
+	{
+		/* a follow-up request: its own expectStatus, else 2xx */
+		Jv		   *then = jv_object_get(request, "then", 4);
+		Jv		   *item = then && then->type == JV_ARRAY && state_int(&row, "then") <= (int) then->u.arr.n ?
+			then->u.arr.items[state_int(&row, "then") - 1] : NULL;
+		Jv		   *e = item ? jv_object_get(item, "expectStatus", 12) : NULL;
+		StringInfoData b;
+
+		initStringInfo(&b);
+		appendStringInfoChar(&b, '{');
+		if (e && e->type == JV_NUMBER)
+			appendStringInfo(&b, "%d", (int) e->u.num);
+		else if (e && e->type == JV_ARRAY)
+		{
+			size_t		i;
+
+			for (i = 0; i < e->u.arr.n; i++)
+				appendStringInfo(&b, "%s%d", i ? "," : "", (int) e->u.arr.items[i]->u.num);
+		}
+		appendStringInfoChar(&b, '}');
+		row.expect = b.data;
+	}
 	if (res->outcome == HTTP_RESPONSE && status_expected(res->status, row.expect))
 	{
 		Jv		   *body = NULL;

@@ -210,6 +210,29 @@ COMMENT ON FUNCTION algawf.rmm_connection(uuid, text) IS
     'For RMM module resolvers: {connected, reason?, integrationId, baseUrl (psa.rmm_integrations.instance_url), settings} of a tenant''s provider row; connected only when the row is active and connected (connected_at set).';
 REVOKE ALL ON FUNCTION algawf.rmm_connection(uuid, text) FROM PUBLIC;
 
+-- For RMM modules live device lookups: the vendor device id from the input
+-- (device_id / agent_id) or from a synced asset (asset_id).
+CREATE FUNCTION algawf._rmm_prepare_device(ctx jsonb, input jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    provider text := split_part(ctx ->> 'actionId', '.', 1);
+    dev text := coalesce(input ->> 'device_id', input ->> 'agent_id');
+BEGIN
+    IF input ->> 'asset_id' IS NOT NULL THEN
+        SELECT a.rmm_device_id INTO dev FROM psa.assets a
+         WHERE a.tenant = algawf._act_tenant(ctx) AND a.asset_id = (input ->> 'asset_id')::uuid AND a.rmm_provider = provider;
+        IF NOT FOUND THEN
+            PERFORM algawf._act_fail('NOT_FOUND', format('asset %s is not a synced %s device', input ->> 'asset_id', provider),
+                                     NULL, format('Sync the device first (%s), or pass its device id.', provider || '.devices.sync'));
+        END IF;
+    END IF;
+    RETURN jsonb_build_object('device_id', dev);
+END
+$$;
+COMMENT ON FUNCTION algawf._rmm_prepare_device(jsonb, jsonb) IS
+    'Prepare hook of RMM device lookups: the vendor device id, from the input or from a synced asset (asset_id).';
+
 -- ---------------------------------------------------------------------------
 -- The token cache of the OAuth2 and Knox schemes.
 
@@ -467,7 +490,8 @@ REVOKE ALL ON FUNCTION algawf._decl_finish(uuid, uuid, text, text, int, jsonb, t
 -- Put a declarative request back in the queue: a retry, the next page, after a token.
 CREATE FUNCTION algawf._decl_requeue(p_tenant uuid, p_request uuid, p_owner text, p_delay_ms bigint,
     p_state jsonb, p_url text, p_body_json jsonb, p_response_status int, p_error jsonb,
-    p_keep_attempt boolean DEFAULT false) RETURNS boolean
+    p_keep_attempt boolean DEFAULT false, p_method text DEFAULT NULL, p_headers jsonb DEFAULT NULL,
+    p_body text DEFAULT NULL) RETURNS boolean
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -477,15 +501,17 @@ BEGIN
            attempt = CASE WHEN p_keep_attempt THEN greatest(attempt - 1, 0) ELSE 0 END,
            decl_state = coalesce(p_state, decl_state), url = coalesce(p_url, url),
            body_json = CASE WHEN p_url IS NOT NULL THEN p_body_json ELSE body_json END,
+           body = CASE WHEN p_method IS NOT NULL THEN p_body ELSE body END,
+           method = coalesce(p_method, method), headers = coalesce(p_headers, headers),
            response_status = coalesce(p_response_status, response_status),
            error = coalesce(p_error, error)
      WHERE tenant = p_tenant AND request_id = p_request AND status = 'sending' AND lease_owner = p_owner;
     RETURN FOUND;
 END
 $$;
-COMMENT ON FUNCTION algawf._decl_requeue(uuid, uuid, text, bigint, jsonb, text, jsonb, int, jsonb, boolean) IS
-    'Internal: an executor puts a declarative request back in the queue (retry after a delay, next page, after fetching a token, rate limit wait).';
-REVOKE ALL ON FUNCTION algawf._decl_requeue(uuid, uuid, text, bigint, jsonb, text, jsonb, int, jsonb, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION algawf._decl_requeue(uuid, uuid, text, bigint, jsonb, text, jsonb, int, jsonb, boolean, text, jsonb, text) IS
+    'Internal: an executor puts a declarative request back in the queue (retry after a delay, next page, a follow-up request, after fetching a token, rate limit wait).';
+REVOKE ALL ON FUNCTION algawf._decl_requeue(uuid, uuid, text, bigint, jsonb, text, jsonb, int, jsonb, boolean, text, jsonb, text) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- For users
