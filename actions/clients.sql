@@ -166,7 +166,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_clients_find(jsonb, jsonb) IS 'Implementation of the action clients.find.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "clients.find", "version": 1,
   "label": "Find Client", "category": "Clients",
   "description": "Look a client up by id, by name (case-insensitive) or by a reference from another system (properties.external_ref), optionally with its primary contact, tags and locations. Returns client: null when there is none, or fails with NOT_FOUND when on_not_found is error.",
@@ -258,7 +258,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_clients_search(jsonb, jsonb) IS 'Implementation of the action clients.search.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "clients.search", "version": 1,
   "label": "Search Clients", "category": "Clients",
   "description": "Search the client list by part of a name, billing e-mail or web address, filtered by tags, client type, account manager and archived state, sorted and paged.",
@@ -323,7 +323,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_clients_create(jsonb, jsonb) IS 'Implementation of the action clients.create.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "clients.create", "version": 1,
   "label": "Create Client", "category": "Clients",
   "description": "Add a client (a company or an individual) with its billing e-mail, web address, account manager, main office address and tags. A client with the same name already in the tenant fails with CONFLICT.",
@@ -438,7 +438,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_clients_update(jsonb, jsonb) IS 'Implementation of the action clients.update.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "clients.update", "version": 1,
   "label": "Edit Client", "category": "Clients",
   "description": "Change a client's name, type, web address, billing e-mail, account manager, billing cycle, tax status, notes, properties or main office address. Setting is_inactive archives it (with its contacts and portal users). A name another client already has fails with CONFLICT.",
@@ -502,7 +502,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_clients_archive(jsonb, jsonb) IS 'Implementation of the action clients.archive.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "clients.archive", "version": 1,
   "label": "Archive Client", "category": "Clients",
   "description": "Mark a client inactive (archived), and by default its contacts and their client portal logins too. Archiving an archived client changes nothing (archived: false).",
@@ -570,7 +570,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_clients_delete(jsonb, jsonb) IS 'Implementation of the action clients.delete.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "clients.delete", "version": 1,
   "label": "Delete Client", "category": "Clients",
   "description": "Permanently delete a client with its locations, tags and notes. Needs confirm: true. A client that still has contacts, tickets, interactions, projects, assets or quotes is not deleted (CONFLICT, naming what is left): archive it instead.",
@@ -634,7 +634,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_clients_duplicate(jsonb, jsonb) IS 'Implementation of the action clients.duplicate.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "clients.duplicate", "version": 1,
   "label": "Duplicate Client", "category": "Clients",
   "description": "Create a new client from an existing one (type, web address, billing e-mail, account manager, billing settings, properties and notes; optionally its tags and locations) under a new, unused name. Contacts, tickets and history are not copied.",
@@ -677,7 +677,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_clients_add_tag(jsonb, jsonb) IS 'Implementation of the action clients.add_tag.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "clients.add_tag", "version": 1,
   "label": "Tag Client", "category": "Clients",
   "description": "Put one or more tags on a client; tags it already has are reported as existing, unknown tags are created.",
@@ -763,7 +763,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_clients_assign_to_ticket(jsonb, jsonb) IS 'Implementation of the action clients.assign_to_ticket.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "clients.assign_to_ticket", "version": 1,
   "label": "Move Ticket to Client", "category": "Clients",
   "description": "Put a ticket under a client, optionally setting (or clearing, with null) its contact and location. A contact or location that does not belong to the client is refused; when left out, the ticket's current ones are kept if they belong to the client and cleared otherwise.",
@@ -811,7 +811,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_clients_add_note(jsonb, jsonb) IS 'Implementation of the action clients.add_note.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "clients.add_note", "version": 1,
   "label": "Add Client Note", "category": "Clients",
   "description": "Append a note to the client's notes document (created on first use). Notes are only ever added, never edited.",
@@ -871,7 +871,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_clients_add_interaction(jsonb, jsonb) IS 'Implementation of the action clients.add_interaction.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "clients.add_interaction", "version": 1,
   "label": "Log Client Interaction", "category": "Clients",
   "description": "Log a call, e-mail, meeting, note or site visit with a client (optionally with one of its contacts and about one of its tickets), owned by the acting user.",

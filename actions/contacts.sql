@@ -130,7 +130,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_find(jsonb, jsonb) IS 'Implementation of the action contacts.find.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.find", "version": 1,
   "label": "Find Contact", "category": "Contacts",
   "description": "Look a contact up by id, e-mail address (case-insensitive) or phone number (all digits, or only the last 7 or 10, so +1 (555) 020-1 and 5550201 match), optionally within one client. Returns contact: null when there is none, or fails with NOT_FOUND when on_not_found is error.",
@@ -217,7 +217,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_search(jsonb, jsonb) IS 'Implementation of the action contacts.search.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.search", "version": 1,
   "label": "Search Contacts", "category": "Contacts",
   "description": "Search contacts by part of their name, e-mail, role or phone number, optionally within one client and by tags, sorted and paged.",
@@ -269,7 +269,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_create(jsonb, jsonb) IS 'Implementation of the action contacts.create.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.create", "version": 1,
   "label": "Create Contact", "category": "Contacts",
   "description": "Add a contact, usually at a client, with e-mail, phone, role, notes and tags. An e-mail address another contact already has fails with CONFLICT.",
@@ -353,7 +353,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_update(jsonb, jsonb) IS 'Implementation of the action contacts.update.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.update", "version": 1,
   "label": "Edit Contact", "category": "Contacts",
   "description": "Change a contact's name, e-mail, client, phone, role, notes or active state. An e-mail address another contact has fails with CONFLICT; give expected_updated_at to fail with CONFLICT instead of overwriting someone else's change.",
@@ -410,7 +410,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_deactivate(jsonb, jsonb) IS 'Implementation of the action contacts.deactivate.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.deactivate", "version": 1,
   "label": "Deactivate Contact", "category": "Contacts",
   "description": "Mark a contact inactive (someone who left the client) without deleting anything, and by default disable their client portal login. A contact that is already inactive is left as it is (noop: true).",
@@ -480,7 +480,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_delete(jsonb, jsonb) IS 'Implementation of the action contacts.delete.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.delete", "version": 1,
   "label": "Delete Contact", "category": "Contacts",
   "description": "Permanently delete a contact with their tags and notes. Needs confirm: true. A contact still referenced by tickets, comments, interactions, projects or a portal login is not deleted (CONFLICT, naming what is left): deactivate it instead.",
@@ -536,7 +536,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_duplicate(jsonb, jsonb) IS 'Implementation of the action contacts.duplicate.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.duplicate", "version": 1,
   "label": "Duplicate Contact", "category": "Contacts",
   "description": "Create a new contact from an existing one (name, client, phone, role, notes, tags), for example the same person at a second client. The copy needs its own e-mail address: one that another contact has fails with CONFLICT.",
@@ -586,7 +586,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_add_tag(jsonb, jsonb) IS 'Implementation of the action contacts.add_tag.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.add_tag", "version": 1,
   "label": "Tag Contact", "category": "Contacts",
   "description": "Put one or more tags on a contact; unknown tags are created, tags the contact already has are reported as existing (never mapped twice).",
@@ -641,7 +641,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_assign_to_ticket(jsonb, jsonb) IS 'Implementation of the action contacts.assign_to_ticket.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.assign_to_ticket", "version": 1,
   "label": "Set Ticket Contact", "category": "Contacts",
   "description": "Make a contact the requester of a ticket. Only the ticket's contact changes; the contact must belong to the ticket's client (move the ticket with clients.assign_to_ticket otherwise).",
@@ -684,7 +684,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_add_note(jsonb, jsonb) IS 'Implementation of the action contacts.add_note.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.add_note", "version": 1,
   "label": "Add Contact Note", "category": "Contacts",
   "description": "Append a note to the contact's notes document (created on first use). Notes are only ever added, never edited.",
@@ -735,7 +735,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_add_interaction(jsonb, jsonb) IS 'Implementation of the action contacts.add_interaction.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.add_interaction", "version": 1,
   "label": "Log Contact Interaction", "category": "Contacts",
   "description": "Log a call, e-mail, meeting, note or site visit with a contact (recorded against their client too, optionally about a ticket), owned by the acting user.",
@@ -812,7 +812,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_add_to_client(jsonb, jsonb) IS 'Implementation of the action contacts.add_to_client.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.add_to_client", "version": 1,
   "label": "Add Contact to Client", "category": "Contacts",
   "description": "Put a contact who has no client under a client. Already there: nothing changes (noop: true). A contact of another client fails with CONFLICT (use contacts.move_to_client).",
@@ -849,7 +849,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_contacts_move_to_client(jsonb, jsonb) IS 'Implementation of the action contacts.move_to_client.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "contacts.move_to_client", "version": 1,
   "label": "Move Contact to Client", "category": "Contacts",
   "description": "Move a contact to another client (someone changed employer within your client base). Give expected_current_client_id to fail with CONFLICT when the contact is not where you think it is. Their existing tickets stay with the old client.",

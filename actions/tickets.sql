@@ -364,7 +364,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_tickets_create(jsonb, jsonb) IS 'Implementation of the action tickets.create.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "tickets.create", "version": 1,
   "label": "Create Ticket", "category": "Tickets",
   "description": "Open a service ticket for a client: board, status and priority are checked (defaults when left out), the ticket can be assigned to a technician, a team or a queue, tagged, given custom fields, a first comment and attachments, and gets the tenant's next ticket number (TIC001006, ...).",
@@ -508,7 +508,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_tickets_add_comment(jsonb, jsonb) IS 'Implementation of the action tickets.add_comment.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "tickets.add_comment", "version": 1,
   "label": "Add Ticket Comment", "category": "Tickets",
   "description": "Add a public or internal comment to a ticket as the acting user; mentioned technicians (or @everyone) get an in-app notification; files can be attached at the same time.",
@@ -670,7 +670,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_tickets_update_fields(jsonb, jsonb) IS 'Implementation of the action tickets.update_fields.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "tickets.update_fields", "version": 1,
   "label": "Update Ticket Fields", "category": "Tickets",
   "description": "Change a ticket's title, status, priority, technician, contact, board, category, due date, tags, custom fields or attributes in one step. Give expected_updated_at (from tickets.find) to fail with CONFLICT instead of overwriting someone else's change.",
@@ -782,7 +782,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_tickets_assign(jsonb, jsonb) IS 'Implementation of the action tickets.assign.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "tickets.assign", "version": 1,
   "label": "Assign Ticket", "category": "Tickets",
   "description": "Assign a ticket to a technician, a team (its manager is the assignee and its members become additional resources) or a queue (the ticket moves to that board and to the board's default technician, if any); optionally with a comment explaining why.",
@@ -918,7 +918,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_tickets_close(jsonb, jsonb) IS 'Implementation of the action tickets.close.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "tickets.close", "version": 1,
   "label": "Close Ticket", "category": "Tickets",
   "description": "Close a ticket: moves it to the closed status of its board, records the resolution and closing notes (public and/or internal), and when asked names the requester's e-mail address for a closure notification. A ticket that is already closed fails with CONFLICT.",
@@ -1020,7 +1020,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_tickets_link_entities(jsonb, jsonb) IS 'Implementation of the action tickets.link_entities.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "tickets.link_entities", "version": 1,
   "label": "Link Ticket", "category": "Tickets",
   "description": "Link a ticket to another ticket, a project, a project task, an asset, a client, a contact or an interaction (related, parent, child, duplicate, blocks, blocked_by, caused_by). Linking the same pair twice fails with CONFLICT.",
@@ -1074,7 +1074,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_tickets_add_attachment(jsonb, jsonb) IS 'Implementation of the action tickets.add_attachment.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "tickets.add_attachment", "version": 1,
   "label": "Add Ticket Attachment", "category": "Tickets",
   "description": "Attach a stored file, an existing document or a link (URL) to a ticket, optionally with a comment about it.",
@@ -1184,7 +1184,7 @@ END
 $fn$;
 COMMENT ON FUNCTION algawf._act_tickets_find(jsonb, jsonb) IS 'Implementation of the action tickets.find.';
 
-SELECT algawf._act_register($json${
+SELECT algawf.register_action($json${
   "id": "tickets.find", "version": 1,
   "label": "Find Ticket", "category": "Tickets",
   "description": "Look a ticket up by id, by ticket number (TIC001001) or by a reference from another system, optionally with its comments, attachments, tags, links and raw attributes. Returns ticket: null when there is none, or fails with NOT_FOUND when on_not_found is error.",

@@ -1,7 +1,15 @@
 -- The interpreter: every control step and data step, their error paths, and
 -- what a run records.  Runs execute inline (run(..., wait => true)).
 SET client_min_messages = warning;
+\set SHOW_CONTEXT never
 CREATE EXTENSION IF NOT EXISTS algawf CASCADE;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'engine_tester') THEN
+        CREATE ROLE engine_tester IN ROLE algawf_admin, algawf_operator, algawf_approver, algawf_service;
+    END IF;
+END $$;
+-- as a role that is not a superuser, so that row-level security applies
+SET ROLE engine_tester;
 SET algawf.tenant = '00000000-0000-0000-0000-0000000000e2';
 
 -- a helper: run a definition inline, return status, vars and error
@@ -158,3 +166,9 @@ SELECT algawf.create_workflow('{"name": "unknown", "steps": [{"id": "u", "type":
 
 -- every step of a run leaves one row per attempt; control steps close after their blocks
 SELECT step_type, status, count(*) FROM algawf.run_steps GROUP BY 1, 2 ORDER BY 1, 2;
+
+-- leave the database as this test found it (other tests expect to install the extensions)
+RESET ROLE;
+DROP EXTENSION algawf CASCADE;
+DROP EXTENSION algawf_psa CASCADE;
+DROP EXTENSION IF EXISTS pgcrypto;

@@ -2,7 +2,15 @@
 -- paths), publishing into immutable versions and materialized steps, keys,
 -- drafts, pausing, deleting, payload schemas.
 SET client_min_messages = warning;
+\set SHOW_CONTEXT never
 CREATE EXTENSION IF NOT EXISTS algawf CASCADE;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'engine_tester') THEN
+        CREATE ROLE engine_tester IN ROLE algawf_admin, algawf_operator, algawf_approver, algawf_service;
+    END IF;
+END $$;
+-- as a role that is not a superuser, so that row-level security applies
+SET ROLE engine_tester;
 SET algawf.tenant = '00000000-0000-0000-0000-0000000000e1';
 
 -- run inline and report (algawf.run is volatile: call it once, not per row)
@@ -112,13 +120,12 @@ SELECT version, count(*) FROM algawf.workflow_steps
  WHERE workflow_id = 'e1000000-0000-0000-0000-000000000001' GROUP BY version ORDER BY version;
 
 -- keys: explicit, from a non-UUID id, from the name (made unique)
-WITH created AS MATERIALIZED (
-    SELECT algawf.create_workflow(d) AS id
-      FROM unnest(ARRAY['{"key": "my-key", "name": "Keyed", "steps": []}',
-                        '{"id": "alga-style-id", "name": "Alga id", "steps": []}',
-                        '{"name": "Same Name!", "steps": []}',
-                        '{"name": "Same Name!", "steps": []}']::jsonb[]) d)
-SELECT key FROM algawf.workflow_definitions WHERE workflow_id IN (SELECT id FROM created) ORDER BY key;
+SELECT algawf.create_workflow(d) IS NOT NULL AS created
+  FROM unnest(ARRAY['{"key": "my-key", "name": "Keyed", "steps": []}',
+                    '{"id": "alga-style-id", "name": "Alga id", "steps": []}',
+                    '{"name": "Same Name!", "steps": []}',
+                    '{"name": "Same Name!", "steps": []}']::jsonb[]) d;
+SELECT name, key FROM algawf.workflow_definitions WHERE name IN ('Keyed', 'Alga id', 'Same Name!') ORDER BY key;
 SELECT algawf.create_workflow('{"key": "my-key", "name": "Again", "steps": []}');
 SELECT algawf.create_workflow('{"id": "e1000000-0000-0000-0000-000000000001", "name": "Again", "steps": []}');
 SELECT status FROM pg_temp.run_now('my-key');
@@ -151,6 +158,7 @@ SELECT payload_schema_ref, payload_schema IS NOT NULL AS has_schema, warnings
 SELECT algawf.run('e1000000-0000-0000-0000-000000000002', '{"priority": "urgent"}');
 SELECT status FROM pg_temp.run_now('e1000000-0000-0000-0000-000000000002', '{"ticketId": "2b0c1c1e-0000-4000-8000-000000000000"}');
 SET client_min_messages = warning;
+\set SHOW_CONTEXT never
 SELECT algawf.create_workflow('{"id": "e1000000-0000-0000-0000-000000000003", "name": "Untyped",
   "payloadSchemaRef": "payload.Unknown.v9", "steps": []}');
 SELECT warnings FROM algawf.workflow_definition_versions WHERE workflow_id = 'e1000000-0000-0000-0000-000000000003';
@@ -179,6 +187,7 @@ SELECT count(*) FROM algawf.workflow_runs WHERE workflow_id = 'e1000000-0000-000
 SELECT algawf.delete_workflow('e1000000-0000-0000-0000-000000000001');
 
 -- another tenant sees none of it (row-level security binds roles that are not superusers)
+RESET ROLE;
 DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'engine_def_other') THEN
         CREATE ROLE engine_def_other IN ROLE algawf_admin, algawf_operator;
@@ -193,3 +202,9 @@ SELECT algawf.run('my-key');
 SET algawf.tenant = '00000000-0000-0000-0000-0000000000e1';
 SELECT count(*) FROM algawf.workflow_definitions;
 RESET ROLE;
+
+-- leave the database as this test found it (other tests expect to install the extensions)
+RESET ROLE;
+DROP EXTENSION algawf CASCADE;
+DROP EXTENSION algawf_psa CASCADE;
+DROP EXTENSION IF EXISTS pgcrypto;

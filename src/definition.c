@@ -24,7 +24,7 @@
 
 #include "definition.h"
 #include "dispatch.h"
-#include "engine_pending.h"
+#include "expr_pg.h"
 #include "guc.h"
 #include "jval_pg.h"
 #include "jvutil.h"
@@ -236,6 +236,19 @@ wf_assign_path_valid(const char *path, const char **why)
 		return false;
 	}
 	seg = p;
+	{
+		int			nseg = 1;
+		const char *q;
+
+		for (q = p; *q; q++)
+			if (*q == '.' || *q == '/')
+				nseg++;
+		if (nseg > 64)
+		{
+			*why = psprintf("Assignment path has more than 64 segments: %.40s...", path);
+			return false;
+		}
+	}
 	for (;; p++)
 	{
 		if (*p == '.' || *p == '/' || *p == '\0')
@@ -1153,8 +1166,9 @@ calls_reach(const pg_uuid_t *tenant, const pg_uuid_t *wf, int version, const pg_
 	return false;
 }
 
+/* is the payloadSchemaRef registered (for the tenant, or built in)? */
 static bool
-jsonb_resolve_schema_ref(const char *ref)
+schema_ref_known(const char *ref)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
@@ -1258,7 +1272,7 @@ wf_check(WfDef *def, const pg_uuid_t *tenant, const pg_uuid_t *self_id, List **p
 		}
 	}
 
-	if (def->payload_schema_ref && !jsonb_resolve_schema_ref(def->payload_schema_ref))
+	if (def->payload_schema_ref && !schema_ref_known(def->payload_schema_ref))
 		problem(&pc, "warning", "root", "UNKNOWN_SCHEMA_REF",
 				"payloadSchemaRef %s is not a registered schema; payloads will not be validated",
 				def->payload_schema_ref);
@@ -1285,6 +1299,37 @@ static MemoryContext def_cache_cxt = NULL;
 
 #define DEF_CACHE_MAX 512
 
+/*
+ * Empty the cache when it holds too many versions, unless a segment is
+ * executing (pinned): a nested child run, or a run an action starts inline,
+ * must never free the definition its caller is executing.
+ */
+static int	def_cache_pins = 0;
+
+void
+wf_cache_pin(void)
+{
+	def_cache_pins++;
+}
+
+void
+wf_cache_unpin(void)
+{
+	if (def_cache_pins > 0)
+		def_cache_pins--;
+}
+
+void
+wf_cache_trim(void)
+{
+	if (def_cache_pins == 0 && def_cache != NULL && hash_get_num_entries(def_cache) > DEF_CACHE_MAX)
+	{
+		MemoryContextDelete(def_cache_cxt);
+		def_cache_cxt = NULL;
+		def_cache = NULL;
+	}
+}
+
 WfDef *
 wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version, const char *hash)
 {
@@ -1299,12 +1344,10 @@ wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version,
 	char	   *fs;
 	WfDef	   *def;
 
-	if (def_cache == NULL || hash_get_num_entries(def_cache) > DEF_CACHE_MAX)
+	if (def_cache == NULL)
 	{
 		HASHCTL		hctl;
 
-		if (def_cache_cxt)
-			MemoryContextDelete(def_cache_cxt);
 		def_cache_cxt = AllocSetContextCreate(CacheMemoryContext, "algawf definition cache",
 											  ALLOCSET_DEFAULT_SIZES);
 		memset(&hctl, 0, sizeof(hctl));
@@ -1335,9 +1378,8 @@ wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version,
 	fs = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	def = wf_parse(jb, strcmp(fs, "alga") == 0 ? FUNCSET_ALGA : FUNCSET_EXTENDED, NULL, def_cache_cxt);
 
+	/* a replaced entry's definition may still be in use: it goes with the next trim */
 	e = hash_search(def_cache, &key, HASH_ENTER, &found);
-	if (found && e->def)
-		MemoryContextDelete(e->def->cxt);
 	strlcpy(e->hash, hash, sizeof(e->hash));
 	e->def = def;
 	return def;

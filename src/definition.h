@@ -98,6 +98,7 @@ typedef struct WfStep
 	int			depth;
 	Jv		   *json;			/* the step's JSON */
 	Jv		   *config;			/* its "config" (node steps), or NULL */
+	Jsonb	   *config_jb;		/* the same as Jsonb, made on first use */
 
 	WfRetry		retry;
 	bool		on_error_continue;
@@ -210,6 +211,9 @@ extern const char *wf_step_kind_name(WfStepKind k);
 /* the published version, parsed once per backend (keyed by tenant, workflow, version, hash) */
 extern WfDef *wf_cache_get(const pg_uuid_t *tenant, const pg_uuid_t *workflow_id, int version,
 						   const char *hash);
+extern void wf_cache_trim(void);
+extern void wf_cache_pin(void);
+extern void wf_cache_unpin(void);
 
 /* "vars.x" for "x"; NULL for a path that is not assignable (with *why set) */
 extern bool wf_assign_path_valid(const char *path, const char **why);

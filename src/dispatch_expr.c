@@ -1,10 +1,6 @@
 /*
  * dispatch_expr.c — the expression language as the dispatcher uses it:
  * actionProvided idempotency keys and transform.query_json.
- *
- * The language's entry points (src/expr_pg.h) are referenced weakly, so the
- * dispatcher links and works, minus these two features, in a tree without
- * the expression language; with it, the real functions are used.
  */
 #include "postgres.h"
 
@@ -15,29 +11,10 @@
 #include "utils/resowner.h"
 
 #include "action.h"
+#include "expr_pg.h"
 #include "guc.h"
 #include "registry.h"
 
-/* as declared in expr_pg.h */
-typedef struct AlgawfExpr AlgawfExpr;
-extern AlgawfExpr *algawf_expr_cached(const char *src, int funcset) __attribute__((weak));
-extern bool algawf_expr_validate(const char *src, int funcset, int *pos, char **code,
-								 char **message) __attribute__((weak));
-extern Jsonb *algawf_expr_eval(AlgawfExpr *e, Jsonb *input, Jsonb *bindings) __attribute__((weak));
-
-static bool
-have_expr(void)
-{
-	return algawf_expr_cached != NULL && algawf_expr_validate != NULL && algawf_expr_eval != NULL;
-}
-
-static void
-no_expr(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("the expression language is not available in this build")));
-}
 
 void
 check_key_expression(const char *expr, const char *action)
@@ -46,10 +23,6 @@ check_key_expression(const char *expr, const char *action)
 	char	   *code = NULL;
 	char	   *message = NULL;
 
-	if (!have_expr())
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("actionProvided idempotency keys need the expression language, which this build lacks")));
 	if (!algawf_expr_validate(expr, FUNCSET_EXTENDED, &pos, &code, &message))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -86,11 +59,6 @@ dispatch_eval_key(const char *expr, Jsonb *input, char **error)
 	char	   *volatile result = NULL;
 
 	*error = NULL;
-	if (!have_expr())
-	{
-		*error = "the expression language is not available in this build";
-		return NULL;
-	}
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
@@ -132,8 +100,6 @@ dispatch_eval_expr(const char *expr, Jsonb *input, Jsonb *bindings)
 	MemoryContext oldcxt = CurrentMemoryContext;
 	Jsonb	   *volatile result = NULL;
 
-	if (!have_expr())
-		no_expr();
 	PG_TRY();
 	{
 		AlgawfExpr *e = algawf_expr_cached(expr, FUNCSET_EXTENDED);

@@ -255,10 +255,12 @@ algawf_explain(PG_FUNCTION_ARGS)
 			emit(&lines, 2, "Error: %s%s%s", error_line(DatumGetJsonbP(d)),
 				 SPI_getvalue(tup, td, 13) ? " at " : "",
 				 SPI_getvalue(tup, td, 13) ? SPI_getvalue(tup, td, 13) : "");
-		if (SPI_getvalue(tup, td, 14) && strcmp(status, "WAITING") == 0)
-			emit(&lines, 2, "Wakes at: %s", SPI_getvalue(tup, td, 14));
+		d = SPI_getbinval(tup, td, 14, &isnull);
+		if (!isnull && strcmp(status, "WAITING") == 0)
+			emit(&lines, 2, "Wakes at: %s", wf_iso_time(DatumGetTimestampTz(d)));
 	}
 
+	wf_cache_trim();
 	def = wf_cache_get(tenant, &wf, version, hash);
 
 	memset(&hctl, 0, sizeof(hctl));
@@ -321,7 +323,8 @@ algawf_explain(PG_FUNCTION_ARGS)
 		if (!found)
 			continue;
 		kind = SPI_getvalue(tup, td, 2);
-		timeout = SPI_getvalue(tup, td, 5);
+		d = SPI_getbinval(tup, td, 5, &isnull);
+		timeout = isnull ? NULL : wf_iso_time(DatumGetTimestampTz(d));
 		initStringInfo(&b);
 		if (strcmp(kind, "event") == 0)
 			appendStringInfo(&b, "event %s with key \"%s\"", SPI_getvalue(tup, td, 3),

@@ -32,10 +32,11 @@ int			algawf_http_timeout = 30000;
 int			algawf_http_connect_timeout = 10000;
 int			algawf_http_max_response = 1024 * 1024;
 
-int			algawf_run_max_duration = 86400;
+int			algawf_run_max_duration = 30 * 86400;
 int			algawf_segment_max_steps = 10000;
 int			algawf_max_call_depth = 8;
 
+bool		algawf_emit_events = true;
 bool		algawf_identity_locked = false;
 
 static const struct config_enum_entry function_set_options[] = {
@@ -241,7 +242,7 @@ algawf_define_gucs(void)
 	DefineCustomIntVariable("algawf.run_max_duration",
 							"Maximum duration of a run, from its start; past it the run fails with TimeoutError.",
 							"A workflow's run_max_duration overrides it. 0 disables the limit.",
-							&algawf_run_max_duration, 86400, 0, INT_MAX, PGC_USERSET,
+							&algawf_run_max_duration, 30 * 86400, 0, INT_MAX, PGC_USERSET,
 							GUC_UNIT_S, NULL, NULL, NULL);
 
 	DefineCustomIntVariable("algawf.segment_max_steps",
@@ -255,6 +256,13 @@ algawf_define_gucs(void)
 							NULL,
 							&algawf_max_call_depth, 8, 1, 100, PGC_USERSET, 0,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("algawf.emit_events",
+							 "Whether row changes emit events (the algawf_events triggers).",
+							 "Turn it off for a restore or a bulk data migration, e.g. "
+							 "PGOPTIONS='-c algawf.emit_events=off' pg_restore ...; algawf.emit() is not affected.",
+							 &algawf_emit_events, true, PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("algawf");
 }

@@ -42,6 +42,8 @@ extern int	algawf_run_max_duration;
 extern int	algawf_segment_max_steps;
 extern int	algawf_max_call_depth;
 
+extern bool algawf_emit_events;
+
 extern void algawf_define_gucs(void);
 
 #endif							/* ALGAWF_GUC_H */

@@ -12,8 +12,9 @@
  * Each step runs in a subtransaction: a step that throws (an expression error,
  * a failed engine statement) leaves no writes behind and its failure is
  * handled like an action's (retry, onError, tryCatch, onItemError, run
- * failure).  Data mutations are copy-on-write per step, so a failing step
- * leaves payload/vars/meta/error as they were.
+ * failure).  Data is updated persistently (an assignment copies only the
+ * objects along its path), so a failing step leaves payload/vars/meta/error
+ * as they were.
  *
  * Resume state (workflow_runs.state, jsonb), designed so that a segment can
  * stop before any step and continue later:
@@ -65,11 +66,12 @@
 
 #include "definition.h"
 #include "dispatch.h"
-#include "engine_pending.h"
+#include "expr_pg.h"
 #include "guc.h"
 #include "interp.h"
 #include "jsonschema_pg.h"
 #include "jval_pg.h"
+#include "jvjsonb_pg.h"
 #include "jvutil.h"
 #include "stmt.h"
 
@@ -183,8 +185,8 @@ typedef struct RunCtx
 	int			steps;
 	Jsonb	   *ctx_jb;
 	bool		ctx_dirty;
+	JvJsonbCache *jcache;		/* serialized subtrees of the run's data */
 	Phase		phase;
-	unsigned	cow;			/* roots already copied in this step */
 	Resume		resume;
 	WaitState	wait;
 	Jv		   *failed_snapshot;
@@ -335,6 +337,12 @@ static WfStmt st_auto_pause = {
 	"           LIMIT d.failure_rate_min_runs) x) "
 	"RETURNING d.paused_reason",
 	2, {UUIDOID, UUIDOID}
+};
+
+static WfStmt st_cancel_children = {
+	"SELECT algawf.cancel(run_id, 'parent run ' || lower($3)) FROM algawf.workflow_runs "
+	"WHERE tenant = $1 AND parent_run_id = $2 AND status IN ('RUNNING', 'WAITING')",
+	3, {UUIDOID, UUIDOID, TEXTOID}
 };
 
 static WfStmt st_seq = {
@@ -540,6 +548,13 @@ jv_datum(const Jv *v)
 	return JsonbPGetDatum(jv_to_jsonb(v));
 }
 
+/* for the run's own data (payload, vars, meta, state): unchanged parts are copied */
+static Datum
+run_datum(RunCtx *rc, const Jv *v)
+{
+	return JsonbPGetDatum(jv_to_jsonb_cached(v, rc->jcache));
+}
+
 static Jv *
 jsonb_to_jv(JvArena *a, Datum d)
 {
@@ -601,7 +616,7 @@ expr_input(RunCtx *rc)
 	oset(&rc->arena, ctx, "env", rc->env);
 	if (rc->ctx_jb)
 		pfree(rc->ctx_jb);
-	rc->ctx_jb = jv_to_jsonb(ctx);
+	rc->ctx_jb = jv_to_jsonb_cached(ctx, rc->jcache);
 	MemoryContextSwitchTo(old);
 	rc->ctx_dirty = false;
 	return rc->ctx_jb;
@@ -668,7 +683,7 @@ resolve_mapping(RunCtx *rc, Jv *v, bool templates)
 		memset(&e, 0, sizeof(e));
 		e.src = jv_cstring(jv_get(v, "$expr"));
 		/* compiled through the expression module's backend cache */
-		rc->phase = PH_EXPR;
+			rc->phase = PH_EXPR;
 		e.compiled = algawf_expr_cached(e.src, rc->def->funcset);
 		r = ev(rc, &e);
 		rc->phase = PH_ENGINE;
@@ -705,29 +720,27 @@ resolve_mapping(RunCtx *rc, Jv *v, bool templates)
 	return v;
 }
 
-/* ---- data mutation (copy-on-write per step) ------------------------------ */
+/* ---- data mutation ------------------------------------------------------- */
 
-static Jv **
-writable_root(RunCtx *rc, int which)
+/*
+ * Data is never changed in place: an assignment builds a new root that shares
+ * everything but the objects along the assigned path (jv_with_path).  A step
+ * that fails is undone by putting the old root pointers back.
+ */
+static void
+set_root_path(RunCtx *rc, int which, const char *rest, Jv *val)
 {
-	Jv		  **root = &rc->roots[which];
+	Jv		   *root = rc->roots[which];
+	Jv		   *owned = val ? chk(jv_copy(&rc->arena, val)) : NULL;
 
-	if (*root == NULL || (*root)->type != JV_OBJECT)
+	if (which == R_ERROR && root == NULL)
 	{
-		*root = chk(jv_object(&rc->arena, 4));
-		if (which == R_ERROR)
-		{
-			oset(&rc->arena, *root, "message", jstr(&rc->arena, ""));
-			oset(&rc->arena, *root, "at", jstr(&rc->arena, wf_iso_time(GetCurrentTimestamp())));
-		}
-		rc->cow |= (1u << which);
+		root = chk(jv_object(&rc->arena, 4));
+		oset(&rc->arena, root, "message", jstr(&rc->arena, ""));
+		oset(&rc->arena, root, "at", jstr(&rc->arena, wf_iso_time(GetCurrentTimestamp())));
 	}
-	else if (!(rc->cow & (1u << which)))
-	{
-		*root = chk(jv_copy(&rc->arena, *root));
-		rc->cow |= (1u << which);
-	}
-	return root;
+	rc->roots[which] = chk(jv_with_path(&rc->arena, root, rest, strlen(rest), owned));
+	rc->ctx_dirty = true;
 }
 
 /* path is a validated assignment path; val NULL (undefined) removes the key */
@@ -736,7 +749,6 @@ assign_path(RunCtx *rc, const char *path, Jv *val)
 {
 	int			which;
 	const char *rest;
-	Jv		  **root;
 
 	if (path[0] == '/')
 	{
@@ -777,22 +789,31 @@ assign_path(RunCtx *rc, const char *path, Jv *val)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid assignment path \"%s\"", path)));
-	root = writable_root(rc, which);
-	if (!jv_set_path(&rc->arena, *root, rest, strlen(rest), val ? chk(jv_copy(&rc->arena, val)) : NULL))
-		chk(NULL);
-	rc->ctx_dirty = true;
+	set_root_path(rc, which, rest, val);
 }
 
+/* vars[name] = val (a name, not a path: dots are part of it) */
 static void
 set_var(RunCtx *rc, const char *name, Jv *val)
 {
-	Jv		  **root = writable_root(rc, R_VARS);
-	char	   *k = jv_strndup(&rc->arena, name, strlen(name));
+	Jv		   *vars = rc->roots[R_VARS];
+	Jv		   *copy = chk(jv_object(&rc->arena, (vars ? vars->u.obj.n : 0) + 1));
+	size_t		i;
 
+	for (i = 0; vars && i < vars->u.obj.n; i++)
+		if (!jv_object_set(&rc->arena, copy, vars->u.obj.pairs[i].key, vars->u.obj.pairs[i].klen,
+						   vars->u.obj.pairs[i].val))
+			chk(NULL);
 	if (val == NULL)
-		jv_object_remove(*root, name, strlen(name));
-	else if (k == NULL || !jv_object_set(&rc->arena, *root, k, strlen(k), chk(jv_copy(&rc->arena, val))))
-		chk(NULL);
+		jv_object_remove(copy, name, strlen(name));
+	else
+	{
+		char	   *k = jv_strndup(&rc->arena, name, strlen(name));
+
+		if (k == NULL || !jv_object_set(&rc->arena, copy, k, strlen(k), chk(jv_copy(&rc->arena, val))))
+			chk(NULL);
+	}
+	rc->roots[R_VARS] = copy;
 	rc->ctx_dirty = true;
 }
 
@@ -1193,14 +1214,14 @@ save_run(RunCtx *rc, const char *status, TimestampTz runnable_at, TimestampTz co
 	v[0] = UUIDPGetDatum(&rc->tenant);
 	v[1] = UUIDPGetDatum(&rc->run_id);
 	v[2] = CStringGetTextDatum(status);
-	v[3] = jv_datum(rc->roots[R_PAYLOAD]);
-	v[4] = jv_datum(rc->roots[R_VARS]);
-	v[5] = jv_datum(rc->roots[R_META]);
+	v[3] = run_datum(rc, rc->roots[R_PAYLOAD]);
+	v[4] = run_datum(rc, rc->roots[R_VARS]);
+	v[5] = run_datum(rc, rc->roots[R_META]);
 	if (error)
 		v[6] = jv_datum(error);
 	else
 		n[6] = 'n';
-	v[7] = jv_datum(state_to_jv(rc, finished));
+	v[7] = run_datum(rc, state_to_jv(rc, finished));
 	if (runnable_at)
 		v[8] = TimestampTzGetDatum(runnable_at);
 	else
@@ -1258,20 +1279,22 @@ finish_run(RunCtx *rc, const char *status, Jv *error)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	Datum		v[3];
-	int			seq;
+	bool		ok = strcmp(status, "SUCCEEDED") == 0;
 
 	rc->wait.active = false;
-	save_run(rc, status, 0, now, error);
 	v[0] = UUIDPGetDatum(&rc->tenant);
 	v[1] = UUIDPGetDatum(&rc->run_id);
-	if (strcmp(status, "SUCCEEDED") != 0)
+	if (!ok)
 	{
 		wf_stmt_exec(&st_wait_close_all, v, NULL, false, 0);
 		wf_stmt_exec(&st_approval_cancel_all, v, NULL, false, 0);
+		/* child runs still going would wait for nobody */
+		v[2] = CStringGetTextDatum(status);
+		wf_stmt_exec(&st_cancel_children, v, NULL, false, 0);
 	}
-	seq = rc->next_seq;
-	run_log(rc, strcmp(status, "SUCCEEDED") == 0 ? "INFO" : "ERROR", rc->current_path,
-			strcmp(status, "SUCCEEDED") == 0 ? "Run completed" : "Run failed", error);
+	/* log first, so that the run row is saved with its final next_seq */
+	run_log(rc, ok ? "INFO" : "ERROR", rc->current_path, ok ? "Run completed" : "Run failed", error);
+	save_run(rc, status, 0, now, error);
 
 	if (rc->has_parent)
 	{
@@ -1288,6 +1311,10 @@ finish_run(RunCtx *rc, const char *status, Jv *error)
 		char	   *reason = TextDatumGetCString(wf_result(1, &isnull));
 
 		run_log(rc, "WARN", NULL, "Workflow auto-paused", jstr(&rc->arena, reason));
+		v[1] = UUIDPGetDatum(&rc->run_id);
+		v[2] = Int32GetDatum(rc->next_seq);
+		wf_stmt_exec(&st_seq, v, NULL, false, 0);
+		v[1] = UUIDPGetDatum(&rc->workflow_id);
 		ereport(WARNING,
 				(errmsg("workflow %s was paused: %s", uuid_text(&rc->workflow_id), reason),
 				 errhint("Resume it with SELECT algawf.set_paused('%s', false).",
@@ -1295,13 +1322,6 @@ finish_run(RunCtx *rc, const char *status, Jv *error)
 	}
 	if (rc->has_concurrency_limit)
 		wf_stmt_exec(&st_wake_queued, v, NULL, false, 0);
-	/* the run row was saved before the log lines above took their numbers */
-	if (rc->next_seq != seq)
-	{
-		v[1] = UUIDPGetDatum(&rc->run_id);
-		v[2] = Int32GetDatum(rc->next_seq);
-		wf_stmt_exec(&st_seq, v, NULL, false, 0);
-	}
 }
 
 /* ---- step execution ------------------------------------------------------ */
@@ -1393,6 +1413,18 @@ exec_action_call(RunCtx *rc, WfStep *s, StepResult *res)
 	}
 	call.attempt = rc->attempt;
 	call.timeout_ms = s->timeout_ms;
+	if (s->config)
+	{
+		if (s->config_jb == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(rc->def->cxt);
+
+			s->config_jb = jv_to_jsonb(s->config);
+			MemoryContextSwitchTo(old);
+		}
+		call.step_config = s->config_jb;
+	}
+	call.expr_context = expr_input(rc);
 
 	rc->phase = PH_ENGINE;
 	ar = algawf_dispatch(&call);
@@ -1920,7 +1952,6 @@ exec_step_guarded(RunCtx *rc, WfStep *s, StepResult *res)
 	volatile bool failed = false;
 
 	memcpy(saved, rc->roots, sizeof(saved));
-	rc->cow = 0;
 	rc->phase = PH_ENGINE;
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(rc->step_cxt);
@@ -1954,7 +1985,6 @@ exec_step_guarded(RunCtx *rc, WfStep *s, StepResult *res)
 		rc->nframes = saved_nframes;
 		rc->ctx_dirty = true;
 	}
-	rc->cow = ~0u;
 	rc->phase = PH_ENGINE;
 }
 
@@ -2308,9 +2338,8 @@ check_wait(RunCtx *rc)
 	/* a retry back-off re-executes the step from scratch */
 	rc->resume.active = strcmp(kind, "retry") != 0;
 	rc->wait.active = false;
-	if (strcmp(kind, "retry") != 0 || rc->deadline == 0 || now < rc->deadline)
-		run_log(rc, "INFO", rc->current_path,
-				rc->resume.timed_out ? "Run resumed (wait timed out)" : "Run resumed", NULL);
+	run_log(rc, "INFO", rc->current_path,
+			rc->resume.timed_out ? "Run resumed (wait timed out)" : "Run resumed", NULL);
 	return NULL;
 }
 
@@ -2362,8 +2391,30 @@ may_start(RunCtx *rc)
 	return active < DatumGetInt32(lim);
 }
 
+static const char *run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mode,
+							   int depth);
+
 const char *
 wf_run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mode, int depth)
+{
+	const char *volatile result = NULL;
+
+	wf_cache_trim();
+	wf_cache_pin();
+	PG_TRY();
+	{
+		result = run_segment(tenant, run_id, inline_mode, depth);
+	}
+	PG_FINALLY();
+	{
+		wf_cache_unpin();
+	}
+	PG_END_TRY();
+	return result;
+}
+
+static const char *
+run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mode, int depth)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "algawf run segment",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -2385,11 +2436,11 @@ wf_run_segment(const pg_uuid_t *tenant, const pg_uuid_t *run_id, bool inline_mod
 	rc->step_cxt = AllocSetContextCreate(cxt, "algawf step", ALLOCSET_DEFAULT_SIZES);
 	rc->inline_mode = inline_mode;
 	rc->depth = depth;
-	rc->cow = ~0u;
 	rc->attempt = 1;
 	rc->maxframes = 8;
 	rc->frames = palloc(sizeof(Frame) * rc->maxframes);
 	jv_arena_init_pg(&rc->arena, cxt);
+	rc->jcache = jvjsonb_cache_create(cxt);
 
 	v[0] = UUIDPGetDatum(tenant);
 	v[1] = UUIDPGetDatum(run_id);

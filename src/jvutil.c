@@ -75,71 +75,23 @@ jv_object_remove(Jv *obj, const char *key, size_t klen)
 	return false;
 }
 
-bool
-jv_set_path(JvArena *a, Jv *root, const char *path, size_t len, Jv *v)
+/* the non-empty '.'-separated segments of path (empty segments are skipped, as Alga does) */
+typedef struct Seg
 {
-	Jv		   *cur = root;
+	const char *s;
+	size_t		len;
+} Seg;
+
+#define MAX_SEGS 256
+
+/* returns the number of segments, or MAX_SEGS + 1 when there are more */
+static size_t
+split_path(const char *path, size_t len, Seg *segs)
+{
+	size_t		n = 0;
 	size_t		start = 0;
 
 	while (start <= len)
-	{
-		size_t		end = start;
-		const char *seg;
-		size_t		slen;
-
-		while (end < len && path[end] != '.')
-			end++;
-		seg = path + start;
-		slen = end - start;
-		if (slen == 0)
-		{
-			/* empty segments (a..b, trailing dot) are skipped, as Alga does */
-			if (end >= len)
-				break;
-			start = end + 1;
-			continue;
-		}
-		if (end >= len)
-		{
-			char	   *k;
-
-			if (v == NULL)
-			{
-				jv_object_remove(cur, seg, slen);
-				return true;
-			}
-			k = jv_strndup(a, seg, slen);
-			return k != NULL && jv_object_set(a, cur, k, slen, v);
-		}
-		else
-		{
-			Jv		   *next = jv_object_get(cur, seg, slen);
-
-			if (next == NULL || next->type != JV_OBJECT)
-			{
-				char	   *k;
-
-				if (v == NULL)
-					return true;	/* nothing to remove */
-				next = jv_object(a, 4);
-				k = jv_strndup(a, seg, slen);
-				if (next == NULL || k == NULL || !jv_object_set(a, cur, k, slen, next))
-					return false;
-			}
-			cur = next;
-		}
-		start = end + 1;
-	}
-	return true;
-}
-
-Jv *
-jv_get_path(const Jv *root, const char *path, size_t len)
-{
-	const Jv   *cur = root;
-	size_t		start = 0;
-
-	while (start < len)
 	{
 		size_t		end = start;
 
@@ -147,11 +99,123 @@ jv_get_path(const Jv *root, const char *path, size_t len)
 			end++;
 		if (end > start)
 		{
-			cur = jv_object_get(cur, path + start, end - start);
-			if (cur == NULL)
-				return NULL;
+			if (n == MAX_SEGS)
+				return MAX_SEGS + 1;
+			segs[n].s = path + start;
+			segs[n].len = end - start;
+			n++;
 		}
 		start = end + 1;
 	}
+	return n;
+}
+
+bool
+jv_set_path(JvArena *a, Jv *root, const char *path, size_t len, Jv *v)
+{
+	Seg			segs[MAX_SEGS];
+	size_t		n = split_path(path, len, segs);
+	Jv		   *cur = root;
+	size_t		i;
+	char	   *k;
+
+	if (n > MAX_SEGS)
+		return false;
+	if (n == 0)
+		return true;
+	for (i = 0; i + 1 < n; i++)
+	{
+		Jv		   *next = jv_object_get(cur, segs[i].s, segs[i].len);
+
+		if (next == NULL || next->type != JV_OBJECT)
+		{
+			if (v == NULL)
+				return true;	/* nothing to remove */
+			next = jv_object(a, 4);
+			k = jv_strndup(a, segs[i].s, segs[i].len);
+			if (next == NULL || k == NULL || !jv_object_set(a, cur, k, segs[i].len, next))
+				return false;
+		}
+		cur = next;
+	}
+	if (v == NULL)
+	{
+		jv_object_remove(cur, segs[n - 1].s, segs[n - 1].len);
+		return true;
+	}
+	k = jv_strndup(a, segs[n - 1].s, segs[n - 1].len);
+	return k != NULL && jv_object_set(a, cur, k, segs[n - 1].len, v);
+}
+
+/* a new object with the same pairs (keys and values shared) */
+static Jv *
+jv_shallow_copy(JvArena *a, const Jv *obj)
+{
+	Jv		   *r;
+	size_t		n = (obj && obj->type == JV_OBJECT) ? obj->u.obj.n : 0;
+
+	r = jv_object(a, n + 1);
+	if (r == NULL)
+		return NULL;
+	if (n)
+	{
+		memcpy(r->u.obj.pairs, obj->u.obj.pairs, n * sizeof(JvPair));
+		r->u.obj.n = n;
+	}
+	return r;
+}
+
+Jv *
+jv_with_path(JvArena *a, const Jv *root, const char *path, size_t len, Jv *v)
+{
+	Seg			segs[MAX_SEGS];
+	size_t		n = split_path(path, len, segs);
+	Jv		   *new_root = n > MAX_SEGS ? NULL : jv_shallow_copy(a, root);
+	Jv		   *cur = new_root;
+	const Jv   *old = (root && root->type == JV_OBJECT) ? root : NULL;
+	size_t		i;
+	char	   *k;
+
+	if (new_root == NULL || n == 0)
+		return new_root;
+	for (i = 0; i + 1 < n; i++)
+	{
+		const Jv   *child = old ? jv_object_get(old, segs[i].s, segs[i].len) : NULL;
+		Jv		   *copy;
+
+		if (child && child->type != JV_OBJECT)
+			child = NULL;
+		if (v == NULL && child == NULL)
+			return new_root;	/* nothing to remove */
+		copy = jv_shallow_copy(a, child);
+		k = jv_strndup(a, segs[i].s, segs[i].len);
+		if (copy == NULL || k == NULL || !jv_object_set(a, cur, k, segs[i].len, copy))
+			return NULL;
+		cur = copy;
+		old = child;
+	}
+	if (v == NULL)
+	{
+		jv_object_remove(cur, segs[n - 1].s, segs[n - 1].len);
+		return new_root;
+	}
+	k = jv_strndup(a, segs[n - 1].s, segs[n - 1].len);
+	if (k == NULL || !jv_object_set(a, cur, k, segs[n - 1].len, v))
+		return NULL;
+	return new_root;
+}
+
+Jv *
+jv_get_path(const Jv *root, const char *path, size_t len)
+{
+	Seg			segs[MAX_SEGS];
+	size_t		n = split_path(path, len, segs);
+	const Jv   *cur = root;
+	size_t		i;
+
+	if (n > MAX_SEGS)
+		return NULL;
+	for (i = 0; i < n && cur; i++)
+		cur = jv_object_get(cur, segs[i].s, segs[i].len);
 	return (Jv *) cur;
 }

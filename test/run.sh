@@ -164,7 +164,7 @@ for n in "${FAILURES[@]+"${FAILURES[@]}"}"; do echo "FAILED: $n"; done
 echo "suite took $(( $(date +%s) - START ))s"
 if [ -n "${KEEP:-}" ] || [ "$FAILED" -gt 0 ]; then
     # keep the logs of a failing run
-    cp -r "$OUT" "$ROOT/tmp_check/last-run" 2>/dev/null || true
+    rm -rf "$ROOT/tmp_check/last-run"; cp -r "$OUT" "$ROOT/tmp_check/last-run" 2>/dev/null || true
 fi
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

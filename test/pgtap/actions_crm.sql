@@ -333,13 +333,15 @@ SELECT is(pg_temp.code('convert_quote', format('{"quote_id": "%s", "target": "or
           'VALIDATION_ERROR', 'convert_quote: the target is contract, invoice or both');
 
 -- ---------------------------------------------------------------- idempotency (action-provided keys)
+-- two statements: a count in the same statement would not see the calls' own inserts
 SELECT CASE WHEN (SELECT idempotency ->> 'mode' FROM algawf.catalog WHERE action_id = 'crm.create_activity_note') = 'actionProvided'
-    THEN collect_tap(
-        is(pg_temp.run('create_activity_note', '{"target": {"type": "client", "id": "0000000a-0003-0000-0000-000000000003"}, "body": "once", "idempotency_key": "note-once"}') ->> 'note_id',
-           pg_temp.run('create_activity_note', '{"target": {"type": "client", "id": "0000000a-0003-0000-0000-000000000003"}, "body": "once", "idempotency_key": "note-once"}') ->> 'note_id',
-           'create_activity_note: the same idempotency_key returns the first note'),
-        is((SELECT count(*)::int FROM psa.interactions WHERE notes = 'once'), 1, '... and writes one row'))
-    ELSE skip('action-provided idempotency keys need the expression language', 2) END;
+    THEN is(pg_temp.run('create_activity_note', '{"target": {"type": "client", "id": "0000000a-0003-0000-0000-000000000003"}, "body": "once", "idempotency_key": "note-once"}') ->> 'note_id',
+            pg_temp.run('create_activity_note', '{"target": {"type": "client", "id": "0000000a-0003-0000-0000-000000000003"}, "body": "once", "idempotency_key": "note-once"}') ->> 'note_id',
+            'create_activity_note: the same idempotency_key returns the first note')
+    ELSE skip('action-provided idempotency keys need the expression language', 1) END;
+SELECT CASE WHEN (SELECT idempotency ->> 'mode' FROM algawf.catalog WHERE action_id = 'crm.create_activity_note') = 'actionProvided'
+    THEN is((SELECT count(*)::int FROM psa.interactions WHERE notes = 'once'), 1, '... and writes one row')
+    ELSE skip('action-provided idempotency keys need the expression language', 1) END;
 
 -- ---------------------------------------------------------------- family switch
 SELECT lives_ok($$SELECT algawf.set_family_enabled('crm', false)$$, 'the crm family can be switched off');

@@ -164,20 +164,24 @@ CREATE TABLE algawf.workflow_runs (
     completed_at        timestamptz,
     updated_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (tenant, run_id),
-    UNIQUE (tenant, trigger_fire_key),
     FOREIGN KEY (tenant, workflow_id, workflow_version)
         REFERENCES algawf.workflow_definition_versions (tenant, workflow_id, version) ON DELETE CASCADE,
     FOREIGN KEY (tenant, parent_run_id)
         REFERENCES algawf.workflow_runs (tenant, run_id) ON DELETE SET NULL (parent_run_id),
     CHECK ((status IN ('SUCCEEDED', 'FAILED', 'CANCELED')) = (completed_at IS NOT NULL))
 );
+-- On the hot tables the primary key is the only index led by tenant that is
+-- not partial: plans cached while a table was small (or its statistics stale)
+-- cannot then pick a tenant-only index for primary-key lookups.
+CREATE UNIQUE INDEX workflow_runs_fire_key_idx ON algawf.workflow_runs (tenant, trigger_fire_key)
+    WHERE trigger_fire_key IS NOT NULL;
 CREATE INDEX workflow_runs_runnable_idx ON algawf.workflow_runs (runnable_at)
     WHERE status IN ('RUNNING', 'WAITING') AND runnable_at IS NOT NULL;
 CREATE INDEX workflow_runs_runnable_tenant_idx ON algawf.workflow_runs (tenant, runnable_at)
     WHERE status IN ('RUNNING', 'WAITING') AND runnable_at IS NOT NULL;
 CREATE INDEX workflow_runs_active_idx ON algawf.workflow_runs (tenant, workflow_id)
     WHERE status IN ('RUNNING', 'WAITING');
-CREATE INDEX workflow_runs_workflow_idx ON algawf.workflow_runs (tenant, workflow_id, created_at DESC);
+CREATE INDEX workflow_runs_workflow_idx ON algawf.workflow_runs (workflow_id, created_at DESC);
 CREATE INDEX workflow_runs_parent_idx ON algawf.workflow_runs (tenant, parent_run_id) WHERE parent_run_id IS NOT NULL;
 COMMENT ON TABLE algawf.workflow_runs IS
     'One row per run: status, position, data and timings. Also the run queue (see the comment in the install script and doc/engine.md).';
@@ -254,6 +258,8 @@ CREATE INDEX workflow_run_waits_event_idx ON algawf.workflow_run_waits (tenant, 
     WHERE status = 'WAITING' AND kind = 'event';
 CREATE INDEX workflow_run_waits_run_idx ON algawf.workflow_run_waits (tenant, run_id) WHERE status = 'WAITING';
 CREATE INDEX workflow_run_waits_child_idx ON algawf.workflow_run_waits (tenant, child_run_id) WHERE child_run_id IS NOT NULL;
+CREATE INDEX workflow_run_waits_invocation_idx ON algawf.workflow_run_waits (tenant, invocation_id)
+    WHERE kind = 'action' AND status = 'WAITING';
 COMMENT ON TABLE algawf.workflow_run_waits IS
     'What a WAITING run waits for: an event (by name and correlation key), a human task, a timer, a retry back-off, a child run or an external call.';
 COMMENT ON COLUMN algawf.workflow_run_waits.kind IS 'event | human | time | retry | child | action';
@@ -325,7 +331,7 @@ CREATE TABLE algawf.approvals (
     CHECK ((assignee_type IS NULL) = (assignee_id IS NULL))
 );
 CREATE INDEX approvals_pending_idx ON algawf.approvals (tenant, assignee_type, assignee_id) WHERE status = 'pending';
-CREATE INDEX approvals_run_idx ON algawf.approvals (tenant, run_id);
+CREATE INDEX approvals_run_idx ON algawf.approvals (run_id);
 COMMENT ON TABLE algawf.approvals IS
     'Human tasks created by human.task steps; taskType "approval" tasks are decided approved/rejected with algawf.decide().';
 COMMENT ON COLUMN algawf.approvals.task_id IS 'The id algawf.decide() takes.';

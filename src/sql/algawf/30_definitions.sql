@@ -333,6 +333,11 @@ CREATE FUNCTION algawf.set_variable(name text, value jsonb, workflow_id uuid DEF
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF name IS NULL OR name !~ '^[A-Za-z_][A-Za-z0-9_]*$' THEN
+        RAISE EXCEPTION 'invalid variable name %', coalesce(quote_literal(name), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Names are identifiers (letters, digits, _), as expressions read them: env.NAME.';
+    END IF;
     IF value IS NULL THEN
         RAISE EXCEPTION 'a variable''s value must not be NULL' USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Use ''null''::jsonb for a JSON null, or algawf.delete_variable().';

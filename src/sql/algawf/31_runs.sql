@@ -136,6 +136,43 @@ $$;
 COMMENT ON FUNCTION algawf.resume_wait(uuid, jsonb) IS
     'Resolves a wait and queues its run (for the worker: results of external calls are {"ok": true, "output": ...} or {"ok": false, "error": {category, code, message, retryable}}). Returns false when the wait was no longer waiting.';
 
+-- A deferred action call (HTTP/SMTP through the outbox) parks its run on a wait
+-- of kind 'action'.  Whoever records the outcome (algawf.complete_invocation,
+-- called by the worker) thereby resumes the run: the step gets {ok, output}
+-- (the stored, redacted output) or {ok: false, error}.
+CREATE FUNCTION algawf._invocation_finished() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    w record;
+BEGIN
+    SELECT x.wait_id, x.run_id INTO w FROM algawf.workflow_run_waits x
+     WHERE x.tenant = NEW.tenant AND x.invocation_id = NEW.invocation_id
+       AND x.kind = 'action' AND x.status = 'WAITING';
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    PERFORM 1 FROM algawf.workflow_runs r WHERE r.tenant = NEW.tenant AND r.run_id = w.run_id FOR UPDATE;
+    UPDATE algawf.workflow_run_waits x
+       SET status = 'RESOLVED', resolved_at = clock_timestamp(),
+           resolution = CASE WHEN NEW.status = 'SUCCEEDED'
+                             THEN jsonb_build_object('ok', true, 'output', NEW.output)
+                             ELSE jsonb_build_object('ok', false, 'error', NEW.error) END
+     WHERE x.tenant = NEW.tenant AND x.wait_id = w.wait_id AND x.status = 'WAITING';
+    IF FOUND THEN
+        PERFORM algawf._wake(NEW.tenant, w.run_id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION algawf._invocation_finished() IS
+    'Trigger: when a DEFERRED action invocation finishes, the run waiting for it resumes.';
+REVOKE ALL ON FUNCTION algawf._invocation_finished() FROM PUBLIC;
+CREATE TRIGGER resume_waiting_run
+    AFTER UPDATE OF status ON algawf.workflow_action_invocations
+    FOR EACH ROW WHEN (OLD.status = 'DEFERRED' AND NEW.status IN ('SUCCEEDED', 'FAILED'))
+    EXECUTE FUNCTION algawf._invocation_finished();
+
 CREATE FUNCTION algawf.cancel(run_id uuid, reason text DEFAULT NULL) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -255,3 +292,9 @@ GRANT EXECUTE ON FUNCTION algawf.run(uuid, jsonb, boolean), algawf.run(text, jso
     algawf.deliver_event(text, jsonb, text, uuid)
     TO algawf_operator, algawf_service;
 GRANT EXECUTE ON FUNCTION algawf.run_segment(uuid), algawf.resume_wait(uuid, jsonb) TO algawf_service;
+
+CREATE FUNCTION algawf._jv_reencode(value jsonb) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'algawf_jv_reencode'
+    LANGUAGE C IMMUTABLE STRICT;
+COMMENT ON FUNCTION algawf._jv_reencode(jsonb) IS
+    'Test support: whether the engine''s cached jsonb encoder produces exactly PostgreSQL''s bytes for this value.';

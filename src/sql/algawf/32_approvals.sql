@@ -33,10 +33,11 @@ BEGIN
     -- lock order everywhere: run, then its wait/task
     PERFORM 1 FROM algawf.workflow_runs x WHERE x.tenant = t AND x.run_id = r FOR UPDATE;
     SELECT * INTO a FROM algawf.approvals x WHERE x.tenant = t AND x.task_id = $1 FOR UPDATE;
-    IF a.status <> 'pending' THEN
+    IF a.status <> 'pending' AND a.decided_by IS NOT NULL THEN
         RAISE EXCEPTION 'task % is already %', $1, a.status USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = CASE WHEN a.decided_by IS NOT NULL
-                          THEN format('Decided by %s at %s.', a.decided_by, a.decided_at) END;
+            DETAIL = format('Decided by %s.', a.decided_by);
+    ELSIF a.status <> 'pending' THEN
+        RAISE EXCEPTION 'task % is already %', $1, a.status USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     IF a.task_type = 'approval' THEN
         IF decision IS NULL OR decision NOT IN ('approved', 'rejected') THEN

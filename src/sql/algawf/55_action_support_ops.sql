@@ -288,17 +288,7 @@ BEGIN
     FOR k, v IN SELECT * FROM jsonb_each(fragments) LOOP
         txt := replace(txt, format('"@%s"', k), v::text);
     END LOOP;
-    definition := txt::jsonb;
-    BEGIN
-        RETURN algawf.register_action(definition);
-    EXCEPTION WHEN feature_not_supported THEN
-        IF definition #>> '{idempotency,mode}' IS DISTINCT FROM 'actionProvided' THEN
-            RAISE;
-        END IF;
-        RAISE NOTICE 'action %: the expression language is not available, registering with engine-provided idempotency keys',
-            definition ->> 'id';
-        RETURN algawf.register_action(definition || '{"idempotency": {"mode": "engineProvided"}}');
-    END;
+    RETURN algawf.register_action(txt::jsonb);
 END
 $$;
 COMMENT ON FUNCTION algawf._ops_register(jsonb, jsonb) IS

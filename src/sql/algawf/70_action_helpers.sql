@@ -407,27 +407,6 @@ COMMENT ON FUNCTION algawf._act_dependencies(jsonb, regclass, uuid) IS
     'Internal: [{table, column, count}] of rows (of the current tenant) whose restricting foreign keys reference the record id of target; [] when a delete would not be blocked.';
 
 -- ---------------------------------------------------------------------------
--- Registration of the shipped business actions.  Creates declare
--- actionProvided idempotency (key: the input's idempotency_key).  Until the
--- dispatcher can evaluate key expressions (it reports feature_not_supported),
--- such an action is registered with engineProvided idempotency instead, so
--- that the extension installs either way.
-CREATE FUNCTION algawf._act_register(definition jsonb) RETURNS text
-    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    RETURN algawf.register_action(definition);
-EXCEPTION WHEN feature_not_supported THEN
-    IF definition -> 'idempotency' ->> 'mode' = 'actionProvided' THEN
-        RETURN algawf.register_action(definition || '{"idempotency": {"mode": "engineProvided"}}');
-    END IF;
-    RAISE;
-END
-$$;
-COMMENT ON FUNCTION algawf._act_register(jsonb) IS
-    'Internal: algawf.register_action() for the shipped business actions; falls back to engineProvided idempotency when the build cannot evaluate actionProvided key expressions.';
-
--- ---------------------------------------------------------------------------
 -- Look-ups shared by the clients and contacts families: the row of the
 -- current tenant (locked when asked), or NOT_FOUND.
 
