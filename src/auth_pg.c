@@ -18,6 +18,7 @@
 
 #include "action.h"
 #include "auth_pg.h"
+#include "http_decl.h"
 #include "jval_pg.h"
 
 #define TOKEN_LEASE_SECONDS 30
@@ -181,6 +182,7 @@ auth_setup(const pg_uuid_t *tenant, const char *auth_key, Jsonb *cfg, const char
 				 psprintf("Check the secrets %s.", auth_secret_names(cfg)));
 			return;
 		}
+		out->credential = decl_get_string(&a, res, kind == AUTH_HEADER ? "value" : kind == AUTH_BEARER ? "token" : "password");
 		out->outcome = AUTH_OUT_HEADER;
 		return;
 	}
@@ -206,6 +208,7 @@ auth_setup(const pg_uuid_t *tenant, const char *auth_key, Jsonb *cfg, const char
 			char	   *fp = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
 
 			auth_token_header(&a, jcfg, token, &out->header_name, &out->header_value);
+			out->credential = token;
 			strlcpy(out->fingerprint, fp ? fp : "", sizeof(out->fingerprint));
 			out->outcome = AUTH_OUT_HEADER;
 			return;

@@ -29,6 +29,7 @@ typedef struct AuthSetup
 	const char *header_name;
 	const char *header_value;
 	char		fingerprint[17];	/* of the cached token sent */
+	const char *credential;		/* the key or token inside header_value (to scrub from answers) */
 	AuthTokenRequest token_request;
 	const char *code;
 	const char *message;

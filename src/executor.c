@@ -251,8 +251,8 @@ executor_plan(int which, const char *sql, int nargs, Oid *argtypes)
 static bool
 wait_for_work(TimestampTz until)
 {
-	HttpSocket	socks[256];
-	int			nsocks = http_sockets(socks, lengthof(socks));
+	int			nsocks = http_socket_count();
+	HttpSocket *socks = palloc(sizeof(HttpSocket) * Max(nsocks, 1));
 	long		http_ms = http_timeout_ms();
 	long		timeout = -1;
 	WaitEventSet *set;
@@ -261,6 +261,8 @@ wait_for_work(TimestampTz until)
 	bool		woken = false;
 	int			i;
 	TimestampTz now = GetCurrentTimestamp();
+
+	nsocks = http_sockets(socks, nsocks);
 
 	if (until != 0)
 		timeout = until <= now ? 0 : TimestampDifferenceMilliseconds(now, until) + 1;
@@ -330,9 +332,6 @@ executor_round(TimestampTz *until)
 		proc_exit(0);
 	}
 
-	/* HTTP results first: they are outside any transaction until recorded */
-	if (!ext_busy)
-		did |= outbox_record_finished();
 	if (ext_busy)
 	{
 		executor_set_state(http_inflight() > 0 ? WS_SENDING : WS_PAUSED);
@@ -346,6 +345,8 @@ executor_round(TimestampTz *until)
 	if (!ready)
 	{
 		executor_forget_plans();
+		if (!contended)
+			outbox_forget_all();
 		exec.tick_due = 0;
 		if (contended)
 		{
@@ -357,6 +358,9 @@ executor_round(TimestampTz *until)
 			executor_set_state(WS_NO_EXTENSION);
 		return false;
 	}
+
+	/* HTTP results first: they are outside any transaction until recorded */
+	did |= outbox_record_finished();
 
 	now = GetCurrentTimestamp();
 	if (exec.tick_due <= now)

@@ -17,10 +17,7 @@
 typedef enum ExecPlan
 {
 	PLAN_TENANTS,
-	PLAN_PICK,
-	PLAN_LEASE,
 	PLAN_SEGMENT,
-	PLAN_LIMIT_COUNT,
 	PLAN_NEXT_DUE,
 	PLAN_DEFER,
 	PLAN_OUTBOX_CLAIM,
@@ -73,5 +70,6 @@ extern bool outbox_claim_and_start(void);
 extern bool outbox_lease_renew_due(void);
 extern void outbox_renew_leases(void);
 extern TimestampTz outbox_next_renewal(void);
+extern void outbox_forget_all(void);
 
 #endif							/* ALGAWF_EXECUTOR_INT_H */

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/uuid.h"
@@ -130,6 +131,14 @@ check_host_list(char **newval, void **extra, GucSource source)
 void
 algawf_define_gucs(void)
 {
+	/*
+	 * Server-start settings can only be created while preloading; loaded
+	 * later (algawf not in shared_preload_libraries) they are defined as
+	 * reload settings, so that they can still be read: they have no effect
+	 * then, as there are no workers.
+	 */
+	GucContext	server_start = process_shared_preload_libraries_in_progress ? PGC_POSTMASTER : PGC_SIGHUP;
+
 	DefineCustomStringVariable("algawf.tenant",
 							   "Tenant whose rows this session sees and acts on.",
 							   "Honoured only when the current role is a member of the tenant "
@@ -146,14 +155,14 @@ algawf_define_gucs(void)
 	DefineCustomStringVariable("algawf.database",
 							   "Database the background workers connect to.",
 							   NULL,
-							   &algawf_database, "postgres", PGC_POSTMASTER, 0,
+							   &algawf_database, "postgres", server_start, 0,
 							   NULL, NULL, NULL);
 
 	DefineCustomIntVariable("algawf.workers",
 							"Number of background executors started at server start.",
 							"0 disables background execution; runs then move only through "
 							"algawf.run(..., wait => true) and algawf.tick().",
-							&algawf_workers, 2, 0, 64, PGC_POSTMASTER, 0,
+							&algawf_workers, 2, 0, 64, server_start, 0,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("algawf.expr_budget",

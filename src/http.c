@@ -443,6 +443,12 @@ http_inflight(void)
 }
 
 int
+http_socket_count(void)
+{
+	return nsocks;
+}
+
+int
 http_sockets(HttpSocket *out, int max)
 {
 	int			i;

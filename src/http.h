@@ -64,6 +64,9 @@ extern bool http_start(const HttpSpec *spec, uint64_t tag, char *err, size_t err
 
 extern int	http_inflight(void);
 
+/* how many sockets libcurl waits on */
+extern int	http_socket_count(void);
+
 /* the sockets libcurl waits on; returns how many (at most max) */
 extern int	http_sockets(HttpSocket *out, int max);
 

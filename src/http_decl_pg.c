@@ -1354,6 +1354,9 @@ http_decl_on_claim(const pg_uuid_t *tenant, const pg_uuid_t *request_id, const c
 	out->body = body_json ? JsonbToCString(NULL, &body_json->root, VARSIZE(body_json)) : row.body;
 	out->timeout_ms = row.timeout_ms;
 	strlcpy(out->fingerprint, as.fingerprint, sizeof(out->fingerprint));
+	out->secrets = list_copy(rs.values);
+	if (as.outcome == AUTH_OUT_HEADER && as.credential && strlen(as.credential) >= 4)
+		out->secrets = lappend(out->secrets, (char *) as.credential);
 	return DECL_CLAIM_SEND;
 }
 

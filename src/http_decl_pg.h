@@ -22,6 +22,7 @@
 
 #include "postgres.h"
 
+#include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 #include "utils/uuid.h"
 
@@ -67,6 +68,7 @@ typedef struct DeclSend
 	const char *body;
 	long		timeout_ms;
 	char		fingerprint[17];	/* of the token sent, "" for none */
+	List	   *secrets;		/* secret values sent (char *): scrubbed from the answer */
 } DeclSend;
 
 extern DeclClaim http_decl_on_claim(const pg_uuid_t *tenant, const pg_uuid_t *request_id, const char *owner,

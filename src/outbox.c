@@ -26,6 +26,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "action.h"
 #include "executor_int.h"
 #include "guc.h"
 #include "http.h"
@@ -43,6 +44,7 @@ typedef struct Inflight
 	pg_uuid_t	tenant;
 	pg_uuid_t	request_id;
 	char	   *expect;			/* expect_status as text ("{200,201}") or NULL */
+	List	   *secrets;		/* secret values sent: scrubbed from the response */
 	int			decl_phase;		/* declarative request (http_decl_pg.c): 1 the request, 2 its token request */
 	char		fingerprint[17];	/* of the token it sent */
 } Inflight;
@@ -74,16 +76,29 @@ static const char *SQL_RENEW =
 "UPDATE algawf.http_requests SET lease_expires_at = now() + $2 * interval '1 second' "
 " WHERE status = 'sending' AND lease_owner = $1";
 
-static const char *secrets_unavailable =
-"the request uses {\"$secret\": ...} values, which need the dispatcher's secret resolver";
-
-/* does the value hold a {"$secret": NAME} marker anywhere? */
-static bool
-secret_markers(Jsonb *j)
+/* the value with {"$secret": NAME} replaced, or NULL with *why set */
+static Jsonb *
+resolve_or_explain(Jsonb *value, Inflight *f, const char **why, const char **code,
+				   const char **category)
 {
-	if (j == NULL)
-		return false;
-	return strstr(JsonbToCString(NULL, &j->root, VARSIZE(j)), "\"$secret\"") != NULL;
+	ResolvedSecrets rs;
+	Jsonb	   *resolved;
+	ListCell   *lc;
+	MemoryContext old;
+
+	memset(&rs, 0, sizeof(rs));
+	resolved = secrets_resolve(value, &f->tenant, &rs);
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	foreach(lc, rs.values)
+		f->secrets = lappend(f->secrets, pstrdup(lfirst(lc)));
+	MemoryContextSwitchTo(old);
+	if (resolved == NULL)
+	{
+		*why = psprintf("secret \"%s\" is not set for this tenant", rs.missing ? rs.missing : "?");
+		*code = "NOT_FOUND";
+		*category = "ValidationError";
+	}
+	return resolved;
 }
 
 static Inflight *
@@ -107,6 +122,7 @@ inflight_remove(Inflight *f)
 	inflight = list_delete_ptr(inflight, f);
 	if (f->expect)
 		pfree(f->expect);
+	list_free_deep(f->secrets);
 	pfree(f);
 }
 
@@ -257,13 +273,24 @@ outbox_record_finished(void)
 			copy.headers = pstrdup(res.headers ? res.headers : "");
 			memcpy(fingerprint, f->fingerprint, sizeof(fingerprint));
 			http_result_free(&res);
-			inflight_remove(f);
 
 			if (copy.outcome == HTTP_RESPONSE && memchr(copy.body, '\0', copy.body_len) != NULL)
 			{
 				copy.outcome = HTTP_FAILED;
 				snprintf(copy.error, sizeof(copy.error), "the response body is binary (contains NUL bytes); http.request handles text only");
 			}
+			if (f->secrets != NIL)
+			{
+				/* an echoing server must not bring the secrets back into the run */
+				RedactSpec	spec;
+
+				memset(&spec, 0, sizeof(spec));
+				spec.secret_values = f->secrets;
+				copy.body = algawf_scrub_text(copy.body, &spec);
+				copy.body_len = strlen(copy.body);
+				copy.headers = algawf_scrub_text(copy.headers, &spec);
+			}
+			inflight_remove(f);
 			if (decl_phase)
 			{
 				/* declarative: token, retries, pages, mapping, completion */
@@ -384,14 +411,23 @@ outbox_claim_and_start(void)
 			memcpy(f->fingerprint, ds.fingerprint, sizeof(f->fingerprint));
 			url = (char *) ds.url;
 			why = http_url_problem(url);
-		}
-		else if (secret_markers(headers) || secret_markers(body_json))
-		{
-			why = secrets_unavailable;
-			why_code = "INTERNAL_ERROR";
+			if (ds.secrets != NIL)
+			{
+				MemoryContext old2 = MemoryContextSwitchTo(TopMemoryContext);
+				ListCell   *lc;
+
+				foreach(lc, ds.secrets)
+					f->secrets = lappend(f->secrets, pstrdup((char *) lfirst(lc)));
+				MemoryContextSwitchTo(old2);
+			}
 		}
 		else
 			why = http_url_problem(url);
+		/* secrets are resolved now, into this process's memory only (declarative: by its hook) */
+		if (why == NULL && !is_decl && headers && jsonb_has_secret_marker(headers))
+			headers = resolve_or_explain(headers, f, &why, &why_code, &why_category);
+		if (why == NULL && !is_decl && body_json && jsonb_has_secret_marker(body_json))
+			body_json = resolve_or_explain(body_json, f, &why, &why_code, &why_category);
 		if (why)
 		{
 			if (f->decl_phase)
@@ -455,6 +491,21 @@ outbox_claim_and_start(void)
 	if (failed > 0)
 		executor_count_http(failed);
 	return started > 0 || failed > 0;
+}
+
+/* the extension is gone: nothing in flight can be recorded any more */
+void
+outbox_forget_all(void)
+{
+	uint64		tag;
+	HttpResult	res;
+
+	http_abort_all();
+	while (http_next_done(&tag, &res))
+		http_result_free(&res);
+	while (inflight != NIL)
+		inflight_remove(linitial(inflight));
+	exec.last_renewal = 0;
 }
 
 TimestampTz

@@ -1,7 +1,9 @@
 -- Retention: finished runs (with their steps, waits, logs and approvals),
--- their HTTP requests and action invocations, and received events are
--- deleted once older than algawf.retention (per workflow: retention).  The
--- executors and algawf.tick() purge in batches; algawf.purge() on demand.
+-- their HTTP requests and action invocations, received events, invocations
+-- outside runs, event trigger failures and e-mail sent or given up are
+-- deleted once older than algawf.retention (runs: per workflow, retention).
+-- The audit log is kept.  The executors and algawf.tick() purge in batches;
+-- algawf.purge() on demand.
 
 ALTER TABLE algawf.workflow_definitions
     ADD COLUMN retention interval CHECK (retention > interval '0');
@@ -77,6 +79,30 @@ BEGIN
                                   LIMIT max_runs));
         GET DIAGNOSTICS n = ROW_COUNT;
         n_other := n_other + n;
+        -- the history other parts keep, when installed: invocations outside
+        -- runs, events that could not start a workflow, e-mail sent or given up
+        IF to_regclass('algawf.workflow_action_invocations') IS NOT NULL THEN
+            EXECUTE 'DELETE FROM algawf.workflow_action_invocations WHERE ctid = ANY (ARRAY(
+                       SELECT ctid FROM algawf.workflow_action_invocations
+                        WHERE run_id IS NULL AND finished_at < now() - $1 LIMIT $2))' USING dflt, max_runs;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            n_other := n_other + n;
+        END IF;
+        IF to_regclass('algawf.event_trigger_failures') IS NOT NULL THEN
+            EXECUTE 'DELETE FROM algawf.event_trigger_failures WHERE ctid = ANY (ARRAY(
+                       SELECT ctid FROM algawf.event_trigger_failures WHERE created_at < now() - $1 LIMIT $2))'
+              USING dflt, max_runs;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            n_other := n_other + n;
+        END IF;
+        IF to_regclass('algawf.email_outbox') IS NOT NULL THEN
+            EXECUTE 'DELETE FROM algawf.email_outbox WHERE ctid = ANY (ARRAY(
+                       SELECT ctid FROM algawf.email_outbox
+                        WHERE status IN (''sent'', ''failed'', ''canceled'') AND updated_at < now() - $1 LIMIT $2))'
+              USING dflt, max_runs;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            n_other := n_other + n;
+        END IF;
     END IF;
     RETURN n_runs + n_other;
 END
@@ -128,5 +154,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION algawf.purge(interval) IS
-    'Deletes, for every tenant, runs finished more than older_than ago (with their steps, waits, logs, approvals, HTTP requests and invocations) and events received before then; returns the number of rows deleted. Automatic retention (algawf.retention, per-workflow retention) does the same in the background.';
+    'Deletes, for every tenant, runs finished more than older_than ago (with their steps, waits, logs, approvals, HTTP requests and invocations), and events, invocations outside runs, event trigger failures and finished e-mail older than that; returns the number of rows deleted. The audit log is kept. Automatic retention (algawf.retention, per-workflow retention) does the same in the background.';
 REVOKE ALL ON FUNCTION algawf.purge(interval) FROM PUBLIC;
