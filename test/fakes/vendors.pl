@@ -222,7 +222,8 @@ my @routes = (
         my $page = sub {
             my ($list) = @_; my @l = @$list;
             if (defined $q->{starting_after}) { my $i = 0; $i++ while $i < @l && $l[$i]{id} ne $q->{starting_after}; @l = @l[$i + 1 .. $#l]; }
-            my $limit = $q->{limit} // 100; my $more = @l > $limit; @l = @l[0 .. $limit - 1] if $more;
+            my $limit = $q->{limit} // 100; $limit = 2 if $limit > 2;  # small pages: the tests see pagination
+            my $more = @l > $limit; @l = @l[0 .. $limit - 1] if $more;
             return j(200, {data => \@l, has_more => $more ? JSON::PP::true : JSON::PP::false});
         };
         if ($rest eq 'devices') { return $page->([grep { !defined $q->{group_id} || ($_->{group_id} // '') eq $q->{group_id} } @{$state->{level_devices}}]); }
