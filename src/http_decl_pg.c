@@ -1156,9 +1156,6 @@ finish_row(const pg_uuid_t *tenant, const pg_uuid_t *request_id, const char *own
 		appendStringInfo(&b, "{\"ok\": false, \"error\": %s}", JsonbToCString(NULL, &error->root, VARSIZE(error)));
 	result = jb_parse(b.data);
 
-	if (!uuid_is_zero(&row->invocation))
-		(void) algawf_dispatch_complete(tenant, &row->invocation, ok, ok ? output : NULL, ok ? NULL : error);
-
 	/* the stored state keeps the result (a repeated call answers from it), not the items */
 	set(&row->arena, row->state, "items", jv_array(&row->arena, 0));
 	set(&row->arena, row->state, "result", jv_from_jsonb(&row->arena, result));
@@ -1191,6 +1188,15 @@ finish_row(const pg_uuid_t *tenant, const pg_uuid_t *request_id, const char *own
 	if (SPI_execute_with_args("SELECT algawf._decl_finish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 							  11, types, args, nulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "algawf: recording a declarative result failed");
+
+	/*
+	 * Then the invocation (redacted, audited).  The run's wait is resolved
+	 * above with the live output first, as SQL actions hand theirs to the
+	 * step: redaction is for the stored rows (the invocation's completion
+	 * would otherwise resume the run with the stored, redacted output).
+	 */
+	if (!uuid_is_zero(&row->invocation))
+		(void) algawf_dispatch_complete(tenant, &row->invocation, ok, ok ? output : NULL, ok ? NULL : error);
 }
 
 static void
