@@ -14,6 +14,16 @@ BCLIENT=0000000b-0003-0000-0000-000000000001
 
 # qb SQL...: as tenant B, Bob acting
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# wait_for SECONDS 'shell condition': true once the condition holds
+wait_for() {
+    local limit=$1; shift
+    local end=$(( $(now_ms) + limit * 1000 ))
+    while [ "$(now_ms)" -lt $end ]; do
+        if eval "$@"; then return 0; fi
+        sleep 0.1
+    done
+    return 1
+}
 qb() { PGOPTIONS="-c algawf.tenant=$B -c algawf.user=$BOB -c client_min_messages=warning" q "$@"; }
 
 # vendor_start PORT: the fake vendors; VLOG is its request log (one JSON object a line)
@@ -51,6 +61,14 @@ vagg() {
         | q -v "data=$data" -f -
 }
 vcount() { vagg "count(*)" "$1"; }
+# vwindow PATH WINDOW_MS MARK: the most requests to PATH (after request MARK) in any window of WINDOW_MS
+vwindow() {
+    local data
+    data=$(cat "$VLOG")
+    printf '%s\n' "WITH l AS (SELECT x.r::jsonb AS r, x.n FROM unnest(string_to_array(:'data', E'\\n')) WITH ORDINALITY AS x(r, n) WHERE x.r <> ''),
+         s AS (SELECT (r->>'t')::bigint AS t FROM l WHERE n > $3 AND r->>'path' = '$1')
+    SELECT max((SELECT count(*) FROM s s2 WHERE s2.t >= s1.t AND s2.t < s1.t + $2)) FROM s s1;" | q -v "data=$data" -f -
+}
 vmark() { VMARK=$(grep -c '' "$VLOG"); }     # requests from here on: "n > $VMARK"
 
 allow_loopback() {
