@@ -15,7 +15,8 @@ cleanup() {
     for w in $(qb -c "SELECT workflow_id FROM algawf.workflow_definitions WHERE tenant = '$B' AND name LIKE 'itest %'" 2>/dev/null); do
         sql_each "SELECT algawf.delete_workflow('$w')"
     done
-    sql_each "DELETE FROM psa.rmm_integrations WHERE tenant = '$B' AND provider IN ('tacticalrmm', 'levelio')" \
+    sql_each "DELETE FROM algawf.workflow_action_invocations WHERE tenant = '$B' AND action_id = 'tickets.create' AND idempotency_key LIKE 'disk-full:%'" \
+             "DELETE FROM psa.rmm_integrations WHERE tenant = '$B' AND provider IN ('tacticalrmm', 'levelio')" \
              "UPDATE psa.rmm_integrations SET is_active = false, connected_at = NULL, instance_url = 'https://api.huntress.io' WHERE tenant = '$B' AND provider = 'huntress'" \
              "UPDATE psa.teams_integrations SET is_active = false, app_id = NULL, tenant_id_ms = NULL, bot_secret_name = NULL, settings = '{}' WHERE tenant = '$B'" \
              "DELETE FROM psa.teams_user_links WHERE tenant = '$B'" \
@@ -81,7 +82,8 @@ tid=$(qb -c "INSERT INTO psa.tickets (tenant, title, client_id, board_id, status
              VALUES ('$B', 'CRITICAL - Huntress Incident Report 425 on GLOBEX-WS425', '$BCLIENT', '0000000b-0005-0000-0000-000000000001',
                      '0000000b-0006-0000-0000-000000000001', '0000000b-0007-0000-0000-000000000002', '{\"description\": \"Huntress SOC\"}')
              RETURNING ticket_id" | head -1)
-ok $(wait_for 20 '[ "$(qb -c "SELECT status FROM algawf.runs WHERE workflow_id = '"'"'$wf'"'"' ORDER BY created_at DESC LIMIT 1")" = WAITING ]'; echo $?) \
+ok $(wait_for 20 '[ "$(qb -c "SELECT count(*) FROM algawf.workflow_run_waits w JOIN algawf.workflow_runs r ON r.tenant = w.tenant AND r.run_id = w.run_id
+                              WHERE r.workflow_id = '"'"'$wf'"'"' AND w.kind = '"'"'event'"'"' AND w.status = '"'"'WAITING'"'"'")" = 1 ]'; echo $?) \
    "Huntress: a new ticket starts the workflow (TICKET_CREATED), which then waits for the ticket to close"
 is "$(qb -c "SELECT priority_id || ' ' || (attributes->'huntress'->>'incident_id') || ' ' || (attributes->'huntress'->>'hostname') FROM psa.tickets WHERE ticket_id = '$tid'")" \
    "0000000b-0007-0000-0000-000000000004 425 GLOBEX-WS15" "the ticket got the critical priority and the incident's details"
