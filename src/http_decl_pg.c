@@ -766,8 +766,8 @@ build_call(const ActionCall *call, const ActionDef *a, Jsonb *input, const char 
 							psprintf("integration \"%s\" is not connected for this tenant%s%s", a->integration,
 									 reason ? ": " : "", reason ? reason : ""),
 							psprintf("Action %s needs the %s integration.", a->action_id, b->vendor),
-							psprintf("Connect and activate %s for the tenant, or override with SELECT algawf.set_integration_active('%s', true);",
-									 b->vendor, a->integration));
+							psprintf("Connect and activate %s for the tenant: SELECT integration, reason FROM algawf.integration_status; says what is missing.",
+									 b->vendor));
 				return false;
 			}
 		}

@@ -18,19 +18,20 @@ CREATE TABLE algawf.integration_modules (
     rate_limit      jsonb,
     definition      jsonb NOT NULL,
     shipped         boolean NOT NULL DEFAULT false,
-    registered_at   timestamptz NOT NULL DEFAULT now(),
-    registered_by   name NOT NULL DEFAULT session_user,
+    registered_at   timestamptz,
+    registered_by   name,
     PRIMARY KEY (name),
     CONSTRAINT integration_modules_name_format CHECK (name ~ '^[a-z][a-z0-9_]*$' AND length(name) <= 63),
     CONSTRAINT integration_modules_label_nonempty CHECK (label <> ''),
-    CONSTRAINT integration_modules_rate_limit CHECK (rate_limit IS NULL OR jsonb_typeof(rate_limit) = 'object')
+    CONSTRAINT integration_modules_rate_limit CHECK (rate_limit IS NULL OR jsonb_typeof(rate_limit) = 'object'),
+    CONSTRAINT integration_modules_registration_known CHECK (shipped OR (registered_at IS NOT NULL AND registered_by IS NOT NULL))
 );
 COMMENT ON TABLE algawf.integration_modules IS
     'Integration modules (NinjaOne, Tactical RMM, Level, Huntress, Microsoft Teams, ...): one row per module, registered by its actions/<module>.sql file with algawf.register_integration(). The resolver decides, per tenant, whether the module is connected and how to reach it. Global (no tenant column), readable by everyone.';
 COMMENT ON COLUMN algawf.integration_modules.name IS 'The name actions declare in availability.integration (and their family, by convention).';
 COMMENT ON COLUMN algawf.integration_modules.resolver IS 'Function (tenant uuid) RETURNS jsonb: the tenant''s connection {connected, reason?, baseUrl?, settings?, auth?: {name: auth configuration}, rateLimit?}.';
 COMMENT ON COLUMN algawf.integration_modules.rate_limit IS 'Default request limit of the module per tenant: {"requests": N, "perSeconds": P}; NULL: none.';
-COMMENT ON COLUMN algawf.integration_modules.shipped IS 'Installed by the extension (recreated by CREATE EXTENSION, so not dumped).';
+COMMENT ON COLUMN algawf.integration_modules.shipped IS 'Installed by the extension (recreated by CREATE EXTENSION, so not dumped; registered_at/by are NULL so a restore recreates them identically).';
 SELECT pg_catalog.pg_extension_config_dump('algawf.integration_modules', 'WHERE NOT shipped');
 ALTER TABLE algawf.integration_modules ENABLE ROW LEVEL SECURITY;
 ALTER TABLE algawf.integration_modules FORCE ROW LEVEL SECURITY;
@@ -97,11 +98,13 @@ BEGIN
     END IF;
     INSERT INTO algawf.integration_modules AS m (name, label, description, resolver, rate_limit, definition, shipped,
                                                  registered_at, registered_by)
-    VALUES (n, d ->> 'label', coalesce(d ->> 'description', ''), r, rl, d, algawf._creating_extension(), now(), session_user)
+    VALUES (n, d ->> 'label', coalesce(d ->> 'description', ''), r, rl, d, algawf._creating_extension(),
+            CASE WHEN NOT algawf._creating_extension() THEN now() END,
+            CASE WHEN NOT algawf._creating_extension() THEN session_user END)
     ON CONFLICT (name) DO UPDATE
         SET label = EXCLUDED.label, description = EXCLUDED.description, resolver = EXCLUDED.resolver,
             rate_limit = EXCLUDED.rate_limit, definition = EXCLUDED.definition, shipped = EXCLUDED.shipped,
-            registered_at = now(), registered_by = session_user;
+            registered_at = EXCLUDED.registered_at, registered_by = EXCLUDED.registered_by;
     RETURN n;
 END
 $$;
