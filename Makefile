@@ -16,7 +16,7 @@ DATA_built    = algawf--$(EXTVERSION).sql algawf_psa--$(PSAVERSION).sql
 DATA          = $(filter-out $(DATA_built),$(wildcard algawf--*--*.sql algawf_psa--*--*.sql))
 
 PG_CPPFLAGS  = -DALGAWF_VERSION=\"$(EXTVERSION)\" -Isrc
-PG_CFLAGS    = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+PG_CFLAGS    = -MMD -MP -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 SHLIB_LINK  += -lcurl
 
 ifdef SANITIZE
@@ -24,10 +24,13 @@ PG_CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer
 SHLIB_LINK  += -fsanitize=address,undefined
 endif
 
-EXTRA_CLEAN  = $(DATA_built) results regression.diffs regression.out output_iso tmp_check
+EXTRA_CLEAN  = $(DATA_built) results regression.diffs regression.out output_iso $(OBJS:.o=.d)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# objects depend on the headers they include (-MMD)
+-include $(OBJS:.o=.d)
 
 algawf--$(EXTVERSION).sql: $(ALGAWF_PIECES) Makefile
 	( echo '-- algawf $(EXTVERSION): generated from src/sql/algawf/*.sql and actions/*.sql; edit those.'; \

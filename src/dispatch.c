@@ -43,18 +43,12 @@
 #include "action.h"
 #include "dispatch.h"
 #include "guc.h"
+#include "http_action.h"
 #include "http_decl_pg.h"
 #include "jsonschema_pg.h"
 #include "jval_pg.h"
 #include "registry.h"
 #include "tenancy.h"
-
-/*
- * The worker's HTTP action (src/http_action.h), referenced weakly: present
- * when the worker is part of the build.
- */
-extern void algawf_http_request_action(const ActionCall *call, Jsonb *input,
-									   const char *idempotency_key, ActionResult *result) __attribute__((weak));
 
 #define MAX_KEY_LEN 500
 #define MAX_DETAIL_ERRORS 10
@@ -1075,8 +1069,7 @@ run_external(Dispatch *d)
 				 r.message ? r.message : "the request failed", r.detail, r.hint);
 		return;
 	}
-	if (algawf_http_request_action != NULL &&
-		d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
+	if (d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
 	{
 		ActionResult r;
 
@@ -1117,12 +1110,9 @@ run_external(Dispatch *d)
 		return;
 	}
 	fail(d, AEC_ACTION, "INTERNAL_ERROR", false,
-		 psprintf("%s actions are not yet available in this build (action %s)",
-				  d->action->kind == IMPL_HTTP ? "declarative http" : "smtp", d->action->action_id),
-		 d->action->kind == IMPL_HTTP ?
-		 "Only {\"kind\": \"http\"} without a request template (the input is the request) is sent by this build." :
+		 psprintf("smtp actions are not yet available in this build (action %s)", d->action->action_id),
 		 "SMTP sending is not part of this build.",
-		 "Use an SQL or built-in action, or the http kind with the request as input.");
+		 "Use an SQL or built-in action, or an http action.");
 }
 
 /* ---- the call ------------------------------------------------------------ */

@@ -53,9 +53,6 @@ typedef struct AlgawfExpr AlgawfExpr;
 extern AlgawfExpr *algawf_expr_cached(const char *src, int funcset);
 extern Jsonb *algawf_expr_eval(AlgawfExpr *e, Jsonb *input, Jsonb *bindings);
 
-/* the worker's wake-at-commit (wake.h); absent when the worker is not linked in */
-extern void algawf_wake_at_commit(void) __attribute__((weak));
-
 #define NIL_TENANT "00000000-0000-0000-0000-000000000000"
 
 static WfStmt st_event_insert_dedup = {
@@ -156,13 +153,6 @@ static WfStmt st_catalog_schema = {
 };
 
 /* ---- small helpers --------------------------------------------------------- */
-
-void
-algawf_events_wake(void)
-{
-	if (algawf_wake_at_commit)
-		algawf_wake_at_commit();
-}
 
 static bool
 is_canonical_uuid(const char *s)
@@ -763,8 +753,6 @@ algawf_emit_event(const EmitRequest *req, EmitResult *res)
 		v[7] = Int32GetDatum(res->started);
 		wf_stmt_exec(&st_event_insert, v, n, false, 0);
 	}
-	if (res->resumed > 0 || res->started > 0)
-		algawf_events_wake();
 }
 
 /* ---- algawf.emit() --------------------------------------------------------- */

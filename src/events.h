@@ -151,7 +151,4 @@ extern void algawf_emit_event(const EmitRequest *req, EmitResult *res);
 /* uuid of an event id given as text: itself when it is a UUID, else a name-based (MD5) UUID */
 extern pg_uuid_t algawf_event_uuid(const char *event_id);
 
-/* wake an executor at commit when the worker is linked in (weak reference) */
-extern void algawf_events_wake(void);
-
 #endif							/* ALGAWF_EVENTS_H */

@@ -353,6 +353,5 @@ algawf_webhook(PG_FUNCTION_ARGS)
 	*run_id = wf_create_run(&rr);
 	wf_stmt_exec(&st_used, v, NULL, false, 0);
 	algawf_ev_leave(&priv);
-	algawf_events_wake();
 	PG_RETURN_UUID_P(run_id);
 }

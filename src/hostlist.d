@@ -1,0 +1,2 @@
+src/hostlist.o: src/hostlist.c src/hostlist.h
+src/hostlist.h:

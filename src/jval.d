@@ -1,0 +1,2 @@
+src/jval.o: src/jval.c src/jval.h
+src/jval.h:

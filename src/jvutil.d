@@ -1,0 +1,3 @@
+src/jvutil.o: src/jvutil.c src/jvutil.h src/jval.h
+src/jvutil.h:
+src/jval.h:
