@@ -124,6 +124,18 @@ my @routes = (
     [qr{^/_reset$}, sub { @faults = (); %tokens = (); $state = initial_state(); return j(200, {ok => JSON::PP::true}); }],
     [qr{^/_state$}, sub { return j(200, $state); }],
 
+    # ---- a generic API paginated with Link headers (RFC 8288), Bearer auth --------
+    [qr{^/paged/items$}, sub {
+        my ($r) = @_;
+        return j(401, {error => 'unauthorized'}) unless ($r->{headers}{authorization} // '') eq 'Bearer paged-token';
+        my $p = $r->{query}{page} // 1;
+        my %h;
+        $h{Link} = '</paged/items?page=' . ($p + 1) . '>; rel="next", </paged/items?page=3>; rel="last"' if $p < 3;
+        my $res = j(200, [map { {id => ($p - 1) * 2 + $_, page => $p + 0} } 1 .. 2], %h);
+        return $res;
+    }],
+    [qr{^/forms/echo$}, sub { my ($r) = @_; return j(200, {received => form($r), content_type => $r->{headers}{'content-type'}}); }],
+
     # ---- NinjaOne -------------------------------------------------------------
     [qr{^/ninja/ws/oauth/token$}, sub {
         my ($r) = @_; my $f = form($r);

@@ -1,0 +1,2 @@
+src/cron.o: src/cron.c src/cron.h
+src/cron.h:

@@ -1,0 +1,2 @@
+src/ratelimit.o: src/ratelimit.c src/ratelimit.h
+src/ratelimit.h:
