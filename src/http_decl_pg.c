@@ -485,13 +485,14 @@ http_decl_check_impl(Jsonb *impl, const char **path, const char **hint)
 		{
 			const char *when = decl_get_string(&a, l, "when");
 			const char *fn = decl_get_string(&a, l, "function");
+			ExprError	xe;
 
 			*path = "implementation.local";
 			if (l->type != JV_OBJECT || when == NULL || fn == NULL)
 				return pstrdup("\"local\" is {\"when\": expression over the input, \"function\": \"schema.fn\"}");
-			if (!decl_eval_expr(&a, when, strlen(when), NULL, NULL, &env, "local.when", &(Jv *) {NULL}, &err) &&
-				err.expression && strncmp(err.message, "S0", 2) == 0)
-				return pstrdup(err.message);
+			memset(&xe, 0, sizeof(xe));
+			if (expr_compile(&a, when, strlen(when), env.funcset, lim.max_depth, &xe) == NULL)
+				return psprintf("local.when does not compile: %s: %s", xe.code, xe.message);
 			if (!OidIsValid(hook_function(fn, &problem)))
 				return problem;
 		}

@@ -443,6 +443,7 @@ ALTER TABLE algawf.http_requests
     ADD COLUMN decl       jsonb,
     ADD COLUMN decl_state jsonb;
 CREATE INDEX http_requests_invocation_idx ON algawf.http_requests (tenant, invocation_id) WHERE invocation_id IS NOT NULL;
+COMMENT ON INDEX algawf.http_requests_invocation_idx IS 'A declarative call finds its request by its invocation (a repeated call answers from it).';
 COMMENT ON COLUMN algawf.http_requests.decl IS
     'For a declarative action: {action, version, integration, auth (configuration, secrets as markers), authName, input, prepared, connection, request (the template), rate}. NULL for http.request.';
 COMMENT ON COLUMN algawf.http_requests.decl_state IS
