@@ -148,8 +148,7 @@ src/dispatch.o: src/dispatch.c \
  /usr/include/postgresql/15/server/pgtime.h \
  /usr/include/postgresql/15/server/utils/uuid.h src/action.h \
  src/dispatch.h src/jval.h src/guc.h src/http_action.h src/http.h \
- src/http_decl_pg.h src/jsonschema_pg.h src/jval_pg.h src/registry.h \
- src/tenancy.h
+ src/jsonschema_pg.h src/jval_pg.h src/registry.h src/tenancy.h
 /usr/include/postgresql/15/server/postgres.h:
 /usr/include/postgresql/15/server/c.h:
 /usr/include/postgresql/15/server/postgres_ext.h:
@@ -304,7 +303,6 @@ src/jval.h:
 src/guc.h:
 src/http_action.h:
 src/http.h:
-src/http_decl_pg.h:
 src/jsonschema_pg.h:
 src/jval_pg.h:
 src/registry.h:

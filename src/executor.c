@@ -47,7 +47,11 @@
 #include "guc.h"
 #include "http.h"
 #include "shmem.h"
+#include "smtp_pg.h"
 #include "worker.h"
+
+/* messages claimed per e-mail round */
+#define EMAIL_BATCH 20
 
 bool		algawf_is_executor = false;
 
@@ -209,6 +213,7 @@ executor_extension_ready(bool *contended)
 	}
 	exec.runs_rel = runs;
 	exec.has_outbox = OidIsValid(get_relname_relid("http_requests", nsp));
+	exec.has_email = OidIsValid(get_relname_relid("email_outbox", nsp));
 	return true;
 }
 
@@ -310,6 +315,50 @@ wait_for_work(TimestampTz until)
  */
 
 /*
+ * E-mail queued by email.send: claimed in one transaction, sent over SMTP
+ * outside any (smtp.c, no locks held), recorded in another.  One batch per
+ * round, so runs keep moving between batches.
+ */
+static bool
+email_round(void)
+{
+	EmailBatch *batch;
+	int			sent,
+				retrying,
+				failed;
+
+	TimestampTz now = GetCurrentTimestamp();
+
+	/*
+	 * Look after each wake-up, and at most once a second while runs keep the
+	 * executor busy, so that an idle-free round does not pay a transaction.
+	 */
+	if (!exec.has_email || !algawf_worker_email || exec.email_due > now)
+		return false;
+	exec.email_due = TimestampTzPlusMilliseconds(now, 1000);
+	executor_set_state(WS_CLAIMING);
+	executor_xact_begin("algawf: claiming e-mail");
+	/* the lease outlasts a whole batch of blocking SMTP sends */
+	batch = email_outbox_claim(EMAIL_BATCH, Max(algawf_lease_duration, 300),
+							   AllocSetContextCreate(TopMemoryContext, "algawf e-mail batch",
+													 ALLOCSET_DEFAULT_SIZES));
+	executor_xact_commit();
+	if (email_outbox_batch_size(batch) == 0)
+	{
+		email_outbox_free(batch);
+		return false;
+	}
+	executor_set_state(WS_SENDING);
+	email_outbox_send(batch);
+	executor_xact_begin("algawf: recording e-mail");
+	email_outbox_record(batch, &sent, &retrying, &failed);
+	executor_xact_commit();
+	email_outbox_free(batch);
+	exec.email_due = 0;			/* more may be waiting */
+	return true;
+}
+
+/*
  * One round of work.  Returns true when it did something (the caller loops
  * again at once); otherwise *until is when a timer is next due (0: none).
  */
@@ -376,6 +425,8 @@ executor_round(TimestampTz *until)
 	did |= outbox_claim_and_start();
 
 	did |= runq_execute_batch();
+
+	did |= email_round();
 
 	if (!did)
 	{
@@ -543,6 +594,7 @@ algawf_executor_main(Datum arg)
 		MemoryContextSwitchTo(round_cxt);
 		if (wait_for_work(until))
 			exec.tick_due = 0;	/* whatever woke us, the timer duties look too */
+		exec.email_due = 0;		/* a wake-up may be a queued e-mail or its retry time */
 		MemoryContextSwitchTo(TopMemoryContext);
 		MemoryContextReset(round_cxt);
 	}

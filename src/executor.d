@@ -158,7 +158,7 @@ src/executor.o: src/executor.c \
  /usr/include/postgresql/15/server/utils/snapmgr.h \
  /usr/include/postgresql/15/server/utils/timeout.h src/executor_int.h \
  src/shmem.h /usr/include/postgresql/15/server/utils/uuid.h src/guc.h \
- src/http.h src/worker.h
+ src/http.h src/smtp_pg.h src/worker.h
 /usr/include/postgresql/15/server/postgres.h:
 /usr/include/postgresql/15/server/c.h:
 /usr/include/postgresql/15/server/postgres_ext.h:
@@ -322,4 +322,5 @@ src/shmem.h:
 /usr/include/postgresql/15/server/utils/uuid.h:
 src/guc.h:
 src/http.h:
+src/smtp_pg.h:
 src/worker.h:

@@ -33,6 +33,8 @@ typedef struct ExecutorState
 	char		lease_owner[64];	/* boot:slot:pid */
 	Oid			runs_rel;
 	bool		has_outbox;		/* algawf.http_requests exists */
+	bool		has_email;		/* algawf.email_outbox exists */
+	TimestampTz email_due;		/* when to look for queued e-mail next */
 	SPIPlanPtr	plans[EXEC_NPLANS];
 	TimestampTz tick_due;		/* when tick duties are next due: 0 now, TICK_NONE never */
 	TimestampTz last_renewal;

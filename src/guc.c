@@ -26,6 +26,7 @@ int			algawf_expr_max_memory = 64 * 1024;
 int			algawf_function_set = FUNCSET_EXTENDED;
 
 int			algawf_lease_duration = 30;
+bool		algawf_worker_email = true;
 int			algawf_retention = 30 * 86400;
 int			algawf_http_max_inflight = 16;
 char	   *algawf_http_allowed_hosts = NULL;
@@ -207,6 +208,12 @@ algawf_define_gucs(void)
 							"(its worker died) is taken over by another worker.",
 							&algawf_lease_duration, 30, 2, 3600, PGC_SIGHUP, GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("algawf.worker_email",
+							 "Whether the background workers deliver queued e-mail (email.send).",
+							 "Off: messages wait in algawf.email_outbox until CALL algawf.deliver_email() sends them.",
+							 &algawf_worker_email, true, PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomIntVariable("algawf.retention",
 							"How long finished runs, their steps, logs and HTTP requests are kept.",

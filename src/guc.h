@@ -32,6 +32,7 @@ extern int	algawf_function_set;
 
 /* background execution, schedules, HTTP outbox (worker.md) */
 extern int	algawf_lease_duration;	/* seconds */
+extern bool algawf_worker_email;
 extern int	algawf_retention;	/* seconds; 0 keeps history forever */
 extern int	algawf_http_max_inflight;
 extern char *algawf_http_allowed_hosts;

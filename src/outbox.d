@@ -134,7 +134,7 @@ src/outbox.o: src/outbox.c /usr/include/postgresql/15/server/postgres.h \
  /usr/include/postgresql/15/server/utils/uuid.h src/action.h \
  src/dispatch.h src/jval.h src/executor_int.h src/shmem.h \
  /usr/include/postgresql/15/server/storage/latch.h src/guc.h src/http.h \
- src/http_action.h src/http_decl_pg.h src/wake.h
+ src/http_action.h src/wake.h
 /usr/include/postgresql/15/server/postgres.h:
 /usr/include/postgresql/15/server/c.h:
 /usr/include/postgresql/15/server/postgres_ext.h:
@@ -278,5 +278,4 @@ src/shmem.h:
 src/guc.h:
 src/http.h:
 src/http_action.h:
-src/http_decl_pg.h:
 src/wake.h:

@@ -163,7 +163,7 @@ src/registry.o: src/registry.c \
  /usr/include/postgresql/15/server/utils/regproc.h \
  /usr/include/postgresql/15/server/utils/syscache.h src/action.h \
  /usr/include/postgresql/15/server/utils/uuid.h src/dispatch.h src/jval.h \
- src/jsonschema_pg.h src/registry.h src/http_decl_pg.h src/http.h
+ src/jsonschema_pg.h src/registry.h
 /usr/include/postgresql/15/server/postgres.h:
 /usr/include/postgresql/15/server/c.h:
 /usr/include/postgresql/15/server/postgres_ext.h:
@@ -333,5 +333,3 @@ src/dispatch.h:
 src/jval.h:
 src/jsonschema_pg.h:
 src/registry.h:
-src/http_decl_pg.h:
-src/http.h:

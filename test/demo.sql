@@ -34,8 +34,6 @@ SELECT q -> 'quote' ->> 'quote_number' AS quote, q -> 'quote' ->> 'total_amount'
 
 \echo '== the templates gallery'
 SELECT template, trigger_type, available FROM algawf.templates ORDER BY template;
-SELECT to_regprocedure('algawf.create_workflow(jsonb,boolean)') IS NOT NULL AS have_engine \gset
-\if :have_engine
 \echo '== a template run end to end: SLA breach escalation on TIC001001'
 SELECT algawf.instantiate('sla-breach-escalation', 'SLA escalation (demo)', active => true) AS demo_sla \gset
 SELECT algawf.set_variable('sla_escalation_priority_id', '"0000000a-0007-0000-0000-000000000004"');
@@ -47,5 +45,38 @@ SELECT k.ticket_number, p.priority_name, c.note AS internal_note
                  ORDER BY created_at DESC LIMIT 1) c ON true
  WHERE k.ticket_id = '0000000a-0009-0000-0000-000000000001';
 SELECT u.username, n.title FROM psa.internal_notifications n JOIN psa.users u USING (tenant, user_id) WHERE n.title LIKE 'SLA breached%';
-\endif
+
+\echo '== an ordinary INSERT starts a workflow; the background worker runs it'
+SELECT algawf.create_workflow('{
+  "id": "demo-new-ticket", "name": "Acknowledge new tickets", "version": 1,
+  "trigger": {"type": "event", "eventName": "TICKET_CREATED"},
+  "steps": [
+    {"id": "ack", "type": "action.call",
+     "config": {"actionId": "tickets.add_comment", "version": 1,
+                "inputMapping": {"ticket_id": {"$expr": "payload.ticketId"},
+                                 "body": {"$expr": "\"We received ticket \" & payload.ticketNumber & \" and are on it.\""},
+                                 "visibility": "public"}}},
+    {"id": "urgent", "type": "control.if", "condition": {"$expr": "payload.priorityId = \"0000000a-0007-0000-0000-000000000004\""},
+     "then": [{"id": "flag", "type": "state.set", "config": {"state": "URGENT"}}],
+     "else": [{"id": "normal", "type": "state.set", "config": {"state": "NORMAL"}}]}
+  ]}') IS NOT NULL AS published;
+INSERT INTO psa.tickets (tenant, title, client_id, contact_name_id, board_id, status_id, priority_id)
+VALUES (algawf.current_tenant(), 'Demo: printer on fire', '0000000a-0003-0000-0000-000000000001',
+        '0000000a-0004-0000-0000-000000000001', '0000000a-0005-0000-0000-000000000001',
+        '0000000a-0006-0000-0000-000000000001', '0000000a-0007-0000-0000-000000000002');
+-- wait (at most 10 s) for the worker; nobody calls run() or run_pending()
+DO $$ BEGIN
+    FOR i IN 1..100 LOOP
+        EXIT WHEN EXISTS (SELECT 1 FROM algawf.runs WHERE workflow_key = 'demo-new-ticket' AND status = 'SUCCEEDED');
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END $$;
+SELECT run_id AS demo_event_run FROM algawf.runs WHERE workflow_key = 'demo-new-ticket' \gset
+SELECT status, trigger_type, meta ->> 'state' AS state, round(extract(epoch FROM completed_at - created_at) * 1000) AS ms_from_insert
+  FROM algawf.runs WHERE run_id = :'demo_event_run';
+SELECT c.note AS public_comment FROM psa.comments c JOIN psa.tickets k USING (tenant, ticket_id)
+ WHERE k.title = 'Demo: printer on fire';
+\echo '== algawf.explain(run): the run as a DBA sees it'
+SELECT * FROM algawf.explain(:'demo_event_run');
+SELECT pid, state, runs_done FROM algawf.worker_status;
 RESET algawf.tenant;

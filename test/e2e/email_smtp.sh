@@ -41,6 +41,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The steps below drive delivery by hand (CALL algawf.deliver_email()); the
+# background executors, which deliver by themselves, stand aside until the end.
+worker_email() {   # worker_email on|off
+    q -d postgres -c "ALTER SYSTEM SET algawf.worker_email = $1" -c "SELECT pg_reload_conf()" >/dev/null
+    sleep 0.5
+}
+worker_email off
+trap 'worker_email on; cleanup' EXIT
+
 as_tenant() { echo "SET algawf.tenant = '$A'; SELECT set_config('algawf.user', '0000000a-0001-0000-0000-000000000001', false);"; }
 send() {         # send INPUT-JSON -> the action's output (JSON), or the error
     q -c "$(as_tenant)" -c "SELECT algawf.try_action('email.send', \$j\$$1\$j\$)" | tail -1
@@ -198,5 +207,13 @@ q -c "SET algawf.tenant = '$A'" -c "DELETE FROM psa.quotes WHERE quote_id = '$qi
 # --- only outside a transaction block --------------------------------------------------------------
 err=$(psql -X -q -At -c "BEGIN" -c "CALL algawf.deliver_email()" -c "COMMIT" 2>&1)
 ok $(echo "$err" | grep -q 'cannot run inside a transaction block'; echo $?) "deliver_email refuses to run inside a transaction block"
+
+# --- the background executors deliver by themselves ------------------------------------------------
+sink_stop; sink_start "$WORK/sink9"
+worker_email on
+mid=$(send '{"to": ["john.smith@globex.example"], "subject": "e2e by the worker", "text": "sent without anyone calling deliver_email"}' | jfield output.message_id)
+for _ in $(seq 1 100); do [ "$(outbox "$mid" status)" = "sent" ] && break; sleep 0.1; done
+is "$(outbox "$mid" status)" "sent" "an executor sends a queued message without being asked"
+is "$(received "$WORK/sink9/messages.jsonl" 1 header Message-ID)" "$mid" "the sink received it"
 
 done_testing

@@ -29,8 +29,16 @@ CREATE TRIGGER http_requests_wake
     WHEN (NEW.status = 'pending')
     EXECUTE FUNCTION algawf._wake_trigger('next_attempt_at');
 
+-- an e-mail queued by email.send (or put back for a retry)
+CREATE TRIGGER email_outbox_wake
+    AFTER INSERT OR UPDATE OF status, next_attempt_at ON algawf.email_outbox
+    FOR EACH ROW
+    WHEN (NEW.status = 'pending')
+    EXECUTE FUNCTION algawf._wake_trigger('next_attempt_at');
+
 -- The earliest future moment an executor has something to do: a run's timer,
--- a schedule's next fire, an HTTP request's retry time or a lease that lapses.
+-- a schedule's next fire, an HTTP request's or e-mail's retry time or a lease
+-- that lapses.
 -- Things due now are not timers (they were looked at this round).
 CREATE FUNCTION algawf._worker_next_due() RETURNS timestamptz
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
@@ -49,6 +57,14 @@ AS $$
           ORDER BY next_attempt_at LIMIT 1)
         UNION ALL
         (SELECT lease_expires_at FROM algawf.http_requests
+          WHERE status = 'sending' AND lease_expires_at IS NOT NULL
+          ORDER BY lease_expires_at LIMIT 1)
+        UNION ALL
+        (SELECT next_attempt_at FROM algawf.email_outbox
+          WHERE status = 'pending' AND next_attempt_at > now()
+          ORDER BY next_attempt_at LIMIT 1)
+        UNION ALL
+        (SELECT lease_expires_at FROM algawf.email_outbox
           WHERE status = 'sending' AND lease_expires_at IS NOT NULL
           ORDER BY lease_expires_at LIMIT 1)
     ) due(t)

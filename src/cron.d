@@ -1,2 +1,0 @@
-src/cron.o: src/cron.c src/cron.h
-src/cron.h:

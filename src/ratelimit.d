@@ -1,2 +1,0 @@
-src/ratelimit.o: src/ratelimit.c src/ratelimit.h
-src/ratelimit.h:
