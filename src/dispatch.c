@@ -44,6 +44,7 @@
 #include "dispatch.h"
 #include "guc.h"
 #include "http_action.h"
+#include "http_decl_pg.h"
 #include "jsonschema_pg.h"
 #include "jval_pg.h"
 #include "registry.h"
@@ -1044,6 +1045,30 @@ static void
 run_external(Dispatch *d)
 {
 	d->executed = true;
+	/* declarative request templates: integration modules (http_decl_pg.c) */
+	if (d->action->kind == IMPL_HTTP && http_decl_is_declarative(d->action))
+	{
+		ActionResult r;
+
+		http_decl_dispatch(d->call, d->action, d->call->input, d->key, &d->invocation_id, &r);
+		if (r.ok)
+		{
+			MemoryContext old = MemoryContextSwitchTo(d->cxt);
+
+			d->res.ok = true;
+			d->res.deferred = r.deferred;
+			if (r.output)
+			{
+				d->res.output = (Jsonb *) palloc(VARSIZE(r.output));
+				memcpy(d->res.output, r.output, VARSIZE(r.output));
+			}
+			MemoryContextSwitchTo(old);
+		}
+		else
+			fail(d, r.category, r.code ? r.code : "INTERNAL_ERROR", r.retryable,
+				 r.message ? r.message : "the request failed", r.detail, r.hint);
+		return;
+	}
 	if (d->action->kind == IMPL_HTTP && jb_get(&d->action->impl->root, "request") == NULL)
 	{
 		ActionResult r;
@@ -1085,12 +1110,9 @@ run_external(Dispatch *d)
 		return;
 	}
 	fail(d, AEC_ACTION, "INTERNAL_ERROR", false,
-		 psprintf("%s actions are not yet available in this build (action %s)",
-				  d->action->kind == IMPL_HTTP ? "declarative http" : "smtp", d->action->action_id),
-		 d->action->kind == IMPL_HTTP ?
-		 "Only {\"kind\": \"http\"} without a request template (the input is the request) is sent by this build." :
+		 psprintf("smtp actions are not yet available in this build (action %s)", d->action->action_id),
 		 "SMTP sending is not part of this build.",
-		 "Use an SQL or built-in action, or the http kind with the request as input.");
+		 "Use an SQL or built-in action, or an http action.");
 }
 
 /* ---- the call ------------------------------------------------------------ */
@@ -1154,6 +1176,17 @@ run_call(Dispatch *d)
 		}
 	}
 
+	/* a declarative http action may answer some inputs locally (http_decl_pg.c) */
+	if (d->action->kind == IMPL_HTTP)
+	{
+		Oid			local = http_decl_local_function(d->action, d->resolved_input);
+
+		if (OidIsValid(local))
+		{
+			d->action->kind = IMPL_SQL;
+			d->action->sql_function = local;
+		}
+	}
 	if (d->action->kind == IMPL_SQL || d->action->kind == IMPL_BUILTIN)
 		execute(d);
 	else

@@ -31,6 +31,7 @@
 #include "guc.h"
 #include "http.h"
 #include "http_action.h"
+#include "http_decl_pg.h"
 #include "shmem.h"
 #include "wake.h"
 
@@ -44,6 +45,8 @@ typedef struct Inflight
 	pg_uuid_t	request_id;
 	char	   *expect;			/* expect_status as text ("{200,201}") or NULL */
 	List	   *secrets;		/* secret values sent: scrubbed from the response */
+	int			decl_phase;		/* declarative request (http_decl_pg.c): 1 the request, 2 its token request */
+	char		fingerprint[17];	/* of the token it sent */
 } Inflight;
 
 static List *inflight = NIL;	/* of Inflight *, in TopMemoryContext */
@@ -61,7 +64,8 @@ static const char *SQL_CLAIM =
 "       lease_expires_at = now() + $3 * interval '1 second' "
 "  FROM c WHERE r.tenant = c.tenant AND r.request_id = c.request_id "
 "RETURNING r.tenant, r.request_id, r.method, r.url, r.headers, r.body, r.timeout_ms,"
-"          r.idempotency_key, r.correlation_id, r.attempt, r.expect_status::text, r.body_json";
+"          r.idempotency_key, r.correlation_id, r.attempt, r.expect_status::text, r.body_json,"
+"          r.decl IS NOT NULL";
 
 static const char *SQL_RECORD =
 "/* algawf executor: record an HTTP result */ "
@@ -260,11 +264,14 @@ outbox_record_finished(void)
 			char	   *expect = f->expect ? pstrdup(f->expect) : NULL;
 			HttpResult	copy = res;
 			HttpVerdict verdict;
+			int			decl_phase = f->decl_phase;
+			char		fingerprint[17];
 
 			copy.body = palloc(res.body_len + 1);
 			memcpy(copy.body, res.body, res.body_len);
 			copy.body[res.body_len] = '\0';
 			copy.headers = pstrdup(res.headers ? res.headers : "");
+			memcpy(fingerprint, f->fingerprint, sizeof(fingerprint));
 			http_result_free(&res);
 
 			if (copy.outcome == HTTP_RESPONSE && memchr(copy.body, '\0', copy.body_len) != NULL)
@@ -284,6 +291,13 @@ outbox_record_finished(void)
 				copy.headers = algawf_scrub_text(copy.headers, &spec);
 			}
 			inflight_remove(f);
+			if (decl_phase)
+			{
+				/* declarative: token, retries, pages, mapping, completion */
+				http_decl_on_result(&tenant, &request_id, exec.lease_owner, decl_phase, fingerprint, &copy);
+				n++;
+				continue;
+			}
 			http_verdict(&copy, expect, &verdict);
 			record_one(&tenant, &request_id, verdict.ok ? "done" : "failed",
 					   &copy, verdict.ok ? NULL : verdict.error);
@@ -354,6 +368,8 @@ outbox_claim_and_start(void)
 		char	   *expect = SPI_getvalue(tup, td, 11);
 		Datum		bj = SPI_getbinval(tup, td, 12, &isnull);
 		Jsonb	   *body_json = isnull ? NULL : DatumGetJsonbP(bj);
+		bool		is_decl = DatumGetBool(SPI_getbinval(tup, td, 13, &isnull));
+		DeclSend	ds;
 		const char *why = NULL;
 		const char *why_code = "PERMISSION_DENIED";
 		const char *why_category = "ActionError";
@@ -379,26 +395,74 @@ outbox_claim_and_start(void)
 			why_code = "TRANSIENT_FAILURE";
 			why_category = "TransientError";
 		}
+		else if (is_decl)
+		{
+			/* declarative: credentials, rate limit, secrets (http_decl_pg.c) */
+			DeclClaim dc = http_decl_on_claim(&f->tenant, &f->request_id, exec.lease_owner, idem, corr, &ds);
+
+			if (dc == DECL_CLAIM_SKIP || dc == DECL_CLAIM_DONE)
+			{
+				inflight_remove(f);
+				if (dc == DECL_CLAIM_DONE)
+					failed++;
+				continue;
+			}
+			f->decl_phase = dc == DECL_CLAIM_TOKEN ? 2 : 1;
+			memcpy(f->fingerprint, ds.fingerprint, sizeof(f->fingerprint));
+			url = (char *) ds.url;
+			why = http_url_problem(url);
+			if (ds.secrets != NIL)
+			{
+				MemoryContext old2 = MemoryContextSwitchTo(TopMemoryContext);
+				ListCell   *lc;
+
+				foreach(lc, ds.secrets)
+					f->secrets = lappend(f->secrets, pstrdup((char *) lfirst(lc)));
+				MemoryContextSwitchTo(old2);
+			}
+		}
 		else
 			why = http_url_problem(url);
-		/* secrets are resolved now, into this process's memory only */
-		if (why == NULL && headers && jsonb_has_secret_marker(headers))
+		/* secrets are resolved now, into this process's memory only (declarative: by its hook) */
+		if (why == NULL && !is_decl && headers && jsonb_has_secret_marker(headers))
 			headers = resolve_or_explain(headers, f, &why, &why_code, &why_category);
-		if (why == NULL && body_json && jsonb_has_secret_marker(body_json))
+		if (why == NULL && !is_decl && body_json && jsonb_has_secret_marker(body_json))
 			body_json = resolve_or_explain(body_json, f, &why, &why_code, &why_category);
 		if (why)
 		{
-			record_one(&f->tenant, &f->request_id, "failed", NULL,
-					   simple_error(why_category, why_code, why, why_retry));
+			if (f->decl_phase)
+			{
+				/* checked when queued; a setting changed since: fail it like the dispatcher would */
+				HttpResult	none;
+
+				memset(&none, 0, sizeof(none));
+				none.outcome = HTTP_FAILED;
+				snprintf(none.error, sizeof(none.error), "%s", why);
+				http_decl_on_result(&f->tenant, &f->request_id, exec.lease_owner, f->decl_phase, f->fingerprint, &none);
+			}
+			else
+				record_one(&f->tenant, &f->request_id, "failed", NULL,
+						   simple_error(why_category, why_code, why, why_retry));
 			inflight_remove(f);
 			failed++;
 			continue;
 		}
 
-		if (body_json)
-			body = JsonbToCString(NULL, &body_json->root, VARSIZE(body_json));
-		lines = header_lines(headers, idem, corr, body != NULL, &nlines);
 		memset(&spec, 0, sizeof(spec));
+		if (f->decl_phase)
+		{
+			method = (char *) ds.method;
+			body = (char *) ds.body;
+			lines = (char **) ds.headers;
+			nlines = ds.nheaders;
+			timeout_ms = (int) ds.timeout_ms;
+		}
+		else
+		{
+			if (body_json)
+				body = JsonbToCString(NULL, &body_json->root, VARSIZE(body_json));
+			lines = header_lines(headers, idem, corr, body != NULL, &nlines);
+		}
 		spec.method = method ? method : "GET";
 		spec.url = url;
 		spec.headers = (const char *const *) lines;

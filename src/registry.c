@@ -41,6 +41,7 @@
 #include "action.h"
 #include "jsonschema_pg.h"
 #include "registry.h"
+#include "http_decl_pg.h"
 
 /* ---- roles and extensions ------------------------------------------------ */
 
@@ -558,21 +559,17 @@ parse_implementation(DefCtx *d, JsonbValue *v, ParsedDef *p)
 	else if (strcmp(p->kind, "http") == 0)
 	{
 		JsonbValue *req = jb_get(c, "request");
-		JsonbValue *method,
-				   *url;
+		const char *path;
+		const char *hint;
+		char	   *problem;
 
 		/* without a request template the input is the request (http.request) */
-		if (req == NULL)
-			return;
-		if (!jbv_is_object(req))
-			def_error(d, "implementation.request", "e.g. {\"method\": \"GET\", \"url\": \"https://api.example/v1/items/{{input.id}}\"}",
+		if (req != NULL && !jbv_is_object(req))
+			def_error(d, "implementation.request", "e.g. {\"method\": \"GET\", \"url\": \"/v1/items/{{ id }}\"}",
 					  "an http implementation's \"request\" must be an object");
-		method = jb_get(req->val.binary.data, "method");
-		url = jb_get(req->val.binary.data, "url");
-		if (method == NULL || method->type != jbvString)
-			def_error(d, "implementation.request.method", NULL, "an http request needs a \"method\" string");
-		if (url == NULL || url->type != jbvString)
-			def_error(d, "implementation.request.url", NULL, "an http request needs a \"url\" string");
+		/* declarative requests: the template, its expressions and hooks (http_decl_pg.c) */
+		if ((problem = http_decl_check_impl(p->impl, &path, &hint)) != NULL)
+			def_error(d, path, hint, "%s", problem);
 	}
 	else if (strcmp(p->kind, "smtp") == 0)
 	{

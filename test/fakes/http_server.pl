@@ -22,6 +22,11 @@
 #   /flaky?key=K&fail=N[&status=S][&retry_after=R]
 #                                 the first N requests with key K get S (default 500), then 200
 #   /seen                         200, JSON: how often each Idempotency-Key arrived so far
+#
+# --routes FILE adds routes (before the built-in ones): FILE is Perl returning
+# {routes => [[regex, handler], ...], before => sub { $request } (optional:
+# a response to answer instead of routing, e.g. an injected fault)}.
+# test/fakes/vendors.pl is one (the integration vendors' APIs).
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -30,8 +35,10 @@ use JSON::PP;
 use Time::HiRes qw(time);
 use Getopt::Long;
 
-my ($port, $log, $pidfile) = (18080, '/dev/null', undef);
-GetOptions('port=i' => \$port, 'log=s' => \$log, 'pidfile=s' => \$pidfile) or die "bad options\n";
+my ($port, $log, $pidfile, $routes_file) = (18080, '/dev/null', undef, undef);
+GetOptions('port=i' => \$port, 'log=s' => \$log, 'pidfile=s' => \$pidfile, 'routes=s' => \$routes_file)
+    or die "bad options\n";
+our $BEFORE;
 
 my $json = JSON::PP->new->canonical(1)->allow_nonref(1);
 my %flaky;            # key -> requests seen
@@ -89,6 +96,14 @@ our @ROUTES = (
     }],
 );
 
+if ($routes_file) {
+    require File::Spec;
+    my $ext = do File::Spec->rel2abs($routes_file);
+    die "cannot load $routes_file: " . ($@ || $! || 'it did not return a hash') . "\n" unless ref $ext eq 'HASH';
+    unshift @ROUTES, @{$ext->{routes} || []};
+    $BEFORE = $ext->{before};
+}
+
 my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port, Proto => 'tcp',
                                    Listen => 128, ReuseAddr => 1) or die "cannot listen on $port: $!\n";
 $listen->blocking(0);
@@ -126,9 +141,12 @@ sub answer {
     my ($c, $r) = @_;
     $seen_keys{$r->{headers}{'idempotency-key'}}++ if defined $r->{headers}{'idempotency-key'};
     print $logfh $json->encode({t => int(time * 1000), %$r}), "\n";
-    my $res = {status => 404, headers => {'Content-Type' => 'text/plain'}, body => "no route\n"};
-    for my $route (@ROUTES) {
-        if (my @m = ($r->{path} =~ $route->[0])) { $res = $route->[1]->($r, @m); last; }
+    my $res = $BEFORE ? $BEFORE->($r) : undef;
+    if (!$res) {
+        $res = {status => 404, headers => {'Content-Type' => 'text/plain'}, body => "no route\n"};
+        for my $route (@ROUTES) {
+            if (my @m = ($r->{path} =~ $route->[0])) { $res = $route->[1]->($r, @m); last; }
+        }
     }
     if ($res->{drop}) { $c->{closing} = 1; $c->{out} = ''; $c->{due} = 0; return; }
     if ($res->{hang}) { $c->{hang} = 1; return; }

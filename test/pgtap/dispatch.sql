@@ -458,8 +458,8 @@ SELECT is(algawf.register_action(pg_temp.def('ninjaone.disp_probe', 'disp.peek',
           'ninjaone.disp_probe@1', 'an action needing an integration');
 SELECT is(pg_temp.code('ninjaone.disp_probe', '{}'), 'INTEGRATION_INACTIVE', 'no connection: unavailable (fail closed)');
 SELECT is((SELECT available FROM algawf.catalog WHERE action_id = 'ninjaone.disp_probe'), false, 'the catalog agrees');
-INSERT INTO psa.rmm_integrations (tenant, provider, is_active) VALUES ('00000000-0000-0000-0000-00000000000a', 'ninjaone', true)
-    ON CONFLICT (tenant, provider) DO UPDATE SET is_active = true;
+INSERT INTO psa.rmm_integrations (tenant, provider, is_active, connected_at) VALUES ('00000000-0000-0000-0000-00000000000a', 'ninjaone', true, now())
+    ON CONFLICT (tenant, provider) DO UPDATE SET is_active = true, connected_at = now();
 SELECT is(pg_temp.code('ninjaone.disp_probe', '{}'), NULL, 'an active connection makes it available');
 SELECT is((SELECT active FROM algawf.integration_status WHERE integration = 'ninjaone'), true, 'integration_status shows it');
 SELECT lives_ok($$SELECT algawf.set_integration_active('ninjaone', false, 'paused by the tests')$$, 'an override switches it off');

@@ -21,6 +21,7 @@ SELECT c.oid, x.why
 FROM (VALUES
     ('algawf.actions', 'the action registry is global: the same catalog for every tenant'),
     ('algawf.workflow_templates', 'the templates gallery is global: the same definitions for every tenant, instantiated per tenant'),
+    ('algawf.integration_modules', 'the integration module registry is global: each module''s resolver reads the tenant''s connection'),
     ('algawf.secret_keys', 'the per-database key encrypting tenant secrets: readable by the extension owner only'),
     ('psa.system_interaction_types', 'reference data shared by all tenants (read-only)'),
     ('algawf.tenant_roles', 'the membership table itself: a role sees only its own memberships')

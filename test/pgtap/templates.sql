@@ -14,10 +14,13 @@ SELECT set_config('algawf.user', '0000000a-0001-0000-0000-000000000001', true) I
 -- the gallery itself needs nothing else
 SELECT set_eq($$SELECT template FROM algawf.templates$$,
     ARRAY['email-ticket-triage', 'sla-breach-escalation', 'auto-dispatch', 'post-resolution-follow-up',
-          'csat-survey', 'contract-renewal-approval'], 'the gallery holds the six templates');
+          'csat-survey', 'contract-renewal-approval',
+          'rmm-disk-full-remediation', 'huntress-incident-enrichment', 'teams-escalation-on-call'],
+    'the gallery holds the six templates and the three integration templates (tested in test/pgtap/integrations.sql and test/e2e/integration_templates.sh)');
 SELECT is_empty($$SELECT template FROM algawf.templates WHERE name = '' OR description = '' OR cardinality(action_ids) = 0$$,
                 'each has a name, a description and actions');
-SELECT results_eq($$SELECT template, trigger_type, trigger_event FROM algawf.templates WHERE trigger_type <> 'manual' ORDER BY 1$$,
+SELECT results_eq($$SELECT template, trigger_type, trigger_event FROM algawf.templates WHERE trigger_type <> 'manual'
+                       AND template NOT IN ('huntress-incident-enrichment') ORDER BY 1$$,
     $$VALUES ('csat-survey', 'event', 'TICKET_CLOSED'), ('post-resolution-follow-up', 'event', 'TICKET_CLOSED')$$,
     'the follow-up and CSAT templates are triggered by TICKET_CLOSED');
 SELECT is((SELECT families FROM algawf.templates WHERE template = 'contract-renewal-approval'), ARRAY['crm', 'notifications'],

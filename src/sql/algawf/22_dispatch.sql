@@ -112,17 +112,15 @@ BEGIN
     IF FOUND THEN
         RETURN o;
     END IF;
-    IF integration IN ('teams', 'microsoft_teams', 'msteams') THEN
-        RETURN coalesce((SELECT bool_or(ti.is_active) FROM psa.teams_integrations ti WHERE ti.tenant = t), false);
-    END IF;
-    RETURN coalesce((SELECT bool_or(r.is_active) FROM psa.rmm_integrations r
-                      WHERE r.tenant = t
-                        AND (r.provider = integration_active.integration
-                             OR (r.provider = 'levelio' AND integration_active.integration = 'level'))), false);
+    -- the integration module's resolver decides (algawf.register_integration);
+    -- no module, no resolver, or an error in it: unavailable
+    RETURN coalesce((algawf._integration_connection(integration_active.integration, t) ->> 'connected')::boolean, false);
+EXCEPTION WHEN OTHERS THEN
+    RETURN false;
 END
 $$;
 COMMENT ON FUNCTION algawf.integration_active(text) IS
-    'Whether an integration is available to the current tenant: an algawf.integrations override if any, else an active psa.rmm_integrations (ninjaone, tacticalrmm, levelio/level, huntress) or psa.teams_integrations (teams) row; false otherwise (fail closed).';
+    'Whether an integration is available to the current tenant: an algawf.integrations override if any, else what the integration module''s resolver says (for the shipped modules: an active and connected psa.rmm_integrations row for ninjaone, tacticalrmm, levelio, huntress; an active psa.teams_integrations row for teams); false when there is no module, no resolver or the resolver fails (fail closed).';
 
 CREATE FUNCTION algawf.set_integration_active(integration text, active boolean, note text DEFAULT NULL)
     RETURNS void
