@@ -6,8 +6,9 @@ set -uo pipefail
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/integration_lib.bash"
 
-cleanup() {
+cleanup() {   # the suite shares one database: leave no test actions in the registry
     sql_each "SELECT algawf.delete_secret('PAGED_TOKEN')"
+    q -c "DELETE FROM algawf.actions WHERE action_id IN ('itest.paged_items', 'itest.form_post')" >/dev/null 2>&1
     restore_hosts
     vendor_stop
 }
